@@ -1,0 +1,139 @@
+"""The archive as the shells (CLI, watcher, web desk) see it: one object to open.
+
+It holds the settings, the register's engine and sessions and the pipeline, and
+offers the few operations the shells share. The rules live elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from engine.config import Settings
+from engine.pipeline import Arrival, Outcome, Pipeline, pending_claims
+from engine.register.db import connect, migrate, session_factory
+from engine.register.models import AuditEvent, Document
+from engine.store import sweep_incoming
+from engine.watchrules import is_ignored
+
+
+@dataclass
+class Archive:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    pipeline: Pipeline
+
+    @classmethod
+    def open(cls, settings: Settings) -> Archive:
+        """Create the data root's folders and bring the register up to date."""
+        settings.ensure_folders()
+        for root in (settings.originals, settings.quarantine):
+            sweep_incoming(root)
+        engine = connect(settings.database_url)
+        migrate(engine)
+        sessions = session_factory(engine)
+        return cls(settings, engine, sessions, Pipeline(settings, sessions))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def recover(self) -> list[Outcome]:
+        """Finish the files a stopped process had claimed from the inbox."""
+        return [self.pipeline.process(arrival) for arrival in pending_claims(self.settings)]
+
+    def ingest_files(
+        self, files: Iterable[Path], on_done: Callable[[Outcome], None] | None = None
+    ) -> list[Outcome]:
+        """Ingest the user's files in place (a bulk back-fill): they are not moved."""
+        outcomes = []
+        for path in files:
+            resolved = path.resolve()
+            outcome = self.pipeline.process(
+                Arrival(resolved, path.name, str(resolved), consume=False)
+            )
+            outcomes.append(outcome)
+            if on_done:
+                on_done(outcome)
+        return outcomes
+
+    def count_documents(self) -> int:
+        with self.sessions() as session:
+            return session.scalar(select(func.count(Document.id))) or 0
+
+
+def files_under(paths: Iterable[Path], skip: Path | None = None) -> Iterator[Path]:
+    """The files to ingest from files and folder trees, in a stable order.
+
+    Temporary, lock and hidden files are passed over, as in the inbox; so is
+    ``skip`` (the data root, when a user points at a folder that contains it).
+    """
+    for path in paths:
+        if path.is_file():
+            yield path
+            continue
+        if not path.is_dir():
+            raise FileNotFoundError(f"no such file or folder: {path}")
+        for folder, dirnames, filenames in os.walk(path):
+            base = Path(folder)
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and base / d != skip)
+            for name in sorted(filenames):
+                file = base / name
+                if not is_ignored(file, path) and file.is_file():
+                    yield file
+
+
+def document_view(document: Document) -> dict[str, object]:
+    """A document as plain data (the CLI's --json and the web desk's JSON)."""
+    return {
+        "id": document.id,
+        "file_names": list(dict.fromkeys(s.file_name for s in document.sources)),
+        "sha256": document.sha256,
+        "size": document.size,
+        "format": document.format,
+        "status": document.status,
+        "doc_number": document.doc_number,
+        "title": document.title,
+        "issuer": document.issuer,
+        "issue_date": document.issue_date.isoformat() if document.issue_date else None,
+        "doc_kind": document.doc_kind,
+        "attribute": document.attribute,
+        "reason": document.reason,
+        "attribute_source": document.attribute_source,
+        "ingested_at": document.ingested_at.isoformat(timespec="seconds"),
+        "metadata": document.fields,
+    }
+
+
+def list_documents(
+    session: Session,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    attribute: str | None = None,
+    status: str | None = None,
+) -> list[Document]:
+    """Documents newest first, with their sources loaded."""
+    query = select(Document).options(selectinload(Document.sources))
+    if attribute:
+        query = query.where(Document.attribute == attribute)
+    if status:
+        query = query.where(Document.status == status)
+    query = query.order_by(Document.ingested_at.desc(), Document.id.desc())
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def document_history(session: Session, document_id: int) -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.document_id == document_id)
+    return list(session.scalars(query.order_by(AuditEvent.at, AuditEvent.id)))

@@ -1,0 +1,237 @@
+"""The ``gongkai`` command: a thin shell over the archive (design.md "CLI contract").
+
+Every command that shows data takes ``--json`` and then prints one JSON value to
+stdout; errors go to stderr with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy.orm import selectinload
+
+from engine.archive import Archive, document_history, document_view, files_under, list_documents
+from engine.codes import Attribute
+from engine.config import load_settings
+from engine.pipeline import Outcome, Status
+from engine.register.models import Document
+
+app = typer.Typer(
+    help="gongkai — the records desk for 政府信息公开.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON value to stdout.")]
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _open() -> Archive:
+    return Archive.open(load_settings())
+
+
+@app.command()
+def init(as_json: JsonOption = False) -> None:
+    """Create the data root, the register and the inbox."""
+    with _open() as archive:
+        settings = archive.settings
+        info = {
+            "home": str(settings.home),
+            "inbox": str(settings.inbox),
+            "database": archive.engine.url.render_as_string(hide_password=True),
+            "documents": archive.count_documents(),
+        }
+    if as_json:
+        _print_json(info)
+    else:
+        for key, value in info.items():
+            out.print(f"{key:>10}: {value}", highlight=False)
+
+
+def _outcome_line(outcome: Outcome) -> str:
+    colour = {"filed": "green", "duplicate": "yellow", "quarantined": "red"}.get(
+        outcome.status.value, "dim"
+    )
+    target = f" -> document {outcome.document_id}" if outcome.document_id else ""
+    return f"[{colour}]{outcome.status.value:>13}[/] {outcome.file_name}{target} {outcome.message}"
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to file, in place.")],
+    as_json: JsonOption = False,
+) -> None:
+    """File existing documents (a bulk back-fill); the files are left where they are."""
+    with _open() as archive:
+        try:
+            files = list(files_under(paths, skip=archive.settings.home))
+        except FileNotFoundError as error:
+            raise _fail(str(error)) from error
+        progress = Progress(
+            TextColumn("[bold]filing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.description}"),
+            console=err,
+            transient=as_json,
+        )
+        with progress:
+            task = progress.add_task("", total=len(files))
+
+            def advance(outcome: Outcome) -> None:
+                progress.update(task, advance=1, description=outcome.file_name)
+                if not as_json and outcome.status is not Status.FILED:
+                    progress.console.print(_outcome_line(outcome), highlight=False)
+
+            outcomes = archive.ingest_files(files, advance)
+    counts = {status.value: 0 for status in Status}
+    for outcome in outcomes:
+        counts[outcome.status.value] += 1
+    if as_json:
+        _print_json({"counts": counts, "files": [o.to_dict() for o in outcomes]})
+    else:
+        out.print(", ".join(f"{n} {status}" for status, n in counts.items() if n), highlight=False)
+
+
+@app.command()
+def watch(
+    inbox: Annotated[
+        Path | None, typer.Option(help="The drop folder (default: the data root's inbox).")
+    ] = None,
+    polling: Annotated[
+        bool, typer.Option("--polling", help="Poll instead of inotify (network shares).")
+    ] = False,
+) -> None:
+    """Watch the inbox and file every document dropped into it, until Ctrl-C."""
+    from engine.watcher import Watcher  # watchdog's observers are only needed here
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
+    )
+    settings = load_settings().with_inbox(inbox)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with Archive.open(settings) as archive:
+        err.print(f"watching {settings.inbox} (Ctrl-C to stop)", highlight=False)
+        watcher = Watcher(
+            archive,
+            polling=polling,
+            on_outcome=lambda o: out.print(_outcome_line(o), highlight=False),
+        )
+        watcher.run(stop)
+
+
+@app.command("list")
+def list_command(
+    attribute: Annotated[
+        Attribute | None, typer.Option(help="Only this 公开属性.", case_sensitive=False)
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="filed, needs_ocr …")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Documents in the register, newest first."""
+    with _open() as archive, archive.sessions() as session:
+        documents = list_documents(
+            session,
+            limit=limit,
+            offset=offset,
+            attribute=attribute.value if attribute else None,
+            status=status,
+        )
+        views = [document_view(d) for d in documents]
+    if as_json:
+        _print_json(views)
+        return
+    table = Table("id", "发文字号", "标题", "成文日期", "公开属性", "文件")
+    for view in views:
+        attr = view["attribute"]
+        table.add_row(
+            str(view["id"]),
+            str(view["doc_number"] or ""),
+            str(view["title"] or ""),
+            str(view["issue_date"] or ""),
+            Attribute(attr).label if isinstance(attr, str) else "",
+            "、".join(view["file_names"]),  # type: ignore[arg-type]
+        )
+    out.print(table)
+
+
+@app.command()
+def show(
+    doc_id: Annotated[int, typer.Argument(help="The document's id.")],
+    as_json: JsonOption = False,
+    text: Annotated[bool, typer.Option("--text", help="Print the full text too.")] = False,
+) -> None:
+    """A document: metadata, the files it arrived as, and its history."""
+    with _open() as archive, archive.sessions() as session:
+        document = session.get(Document, doc_id, options=[selectinload(Document.sources)])
+        if document is None:
+            raise _fail(f"no document with id {doc_id}")
+        view = document_view(document)
+        view["sources"] = [
+            {
+                "file_name": s.file_name,
+                "source_path": s.source_path,
+                "arrived_at": s.arrived_at.isoformat(timespec="seconds"),
+            }
+            for s in document.sources
+        ]
+        view["original"] = str(archive.settings.home / document.original_path)
+        view["history"] = [
+            {"at": e.at.isoformat(timespec="seconds"), "actor": e.actor, "action": e.action}
+            for e in document_history(session, doc_id)
+        ]
+        view["warnings"] = document.warnings
+        view["text"] = document.text
+    if as_json:
+        _print_json(view)
+        return
+    labels = {
+        "doc_number": "发文字号",
+        "title": "标题",
+        "issuer": "发文机关",
+        "issue_date": "成文日期",
+        "doc_kind": "文种",
+        "attribute": "公开属性",
+        "status": "状态",
+        "format": "格式",
+        "original": "原件",
+    }
+    out.print(f"[bold]document {doc_id}[/]")
+    for key, label in labels.items():
+        out.print(f"  {label}: {view[key] or '—'}", highlight=False)
+    for source in view["sources"]:  # type: ignore[attr-defined]
+        out.print(f"  来源: {source['file_name']} ({source['arrived_at']})", highlight=False)
+    for event in view["history"]:  # type: ignore[attr-defined]
+        out.print(f"  {event['at']} {event['actor']} {event['action']}", highlight=False)
+    if text:
+        out.print(document.text, highlight=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,415 @@
+"""One file in -> one registered document (or one quarantined file, with its reason).
+
+The pipeline is an ordered list of :class:`Stage` s, each a function
+``run(ingest, pipeline) -> None`` over the same :class:`Ingest`:
+
+    checksum -> deduplicate -> extract -> read metadata -> classify -> store -> register
+
+Contract of a stage:
+
+* it SHALL only read what earlier stages put on the ``Ingest`` and add its own part;
+* it MAY finish the chain early by setting ``ingest.outcome`` (a duplicate is done
+  once its arrival is recorded);
+* it MAY refuse the file by raising :class:`Rejected` with a reason code: the file
+  is then moved to the quarantine with a reason file and an audit event;
+* a stage that ``reads_content`` (extract, metadata, classify) and fails in any
+  other way has met a file it cannot handle: that file is quarantined too, and the
+  pipeline goes on with the next file; any other stage's failure (disk, database)
+  is not the file's fault: it propagates and the file stays claimed, to be redone.
+
+Nothing is deleted before its original is stored (fsync) and its register row is
+committed, and every step can be redone: the store is content-addressed and the
+register finds an arrival it already recorded by its ``arrival_key``. So a process
+killed at any point leaves a file that the next start finishes or redoes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.codes import Attribute, Reason
+from engine.config import Settings
+from engine.extract import Extraction, ExtractionError, extract
+from engine.metadata import DocumentMetadata, parse_metadata
+from engine.register.models import AuditEvent, Document, Source
+from engine.store import Checksum, checksum, quarantine, store_original
+
+log = logging.getLogger(__name__)
+
+SYSTEM_ACTOR = "system"
+SIDECAR = ".arrival.json"
+
+
+class Rejected(Exception):
+    """A stage's refusal: the file goes to the quarantine with this reason."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A file to ingest and how it came.
+
+    ``consume``: the file was taken from the inbox and is removed once filed (or
+    moved to the quarantine); otherwise it is the user's own file (a bulk ingest)
+    and is left where it is.
+    """
+
+    path: Path
+    file_name: str
+    source_path: str
+    consume: bool
+    claim_id: str | None = None
+
+    def arrival_key(self, digest: Checksum) -> str:
+        if self.claim_id:
+            return f"inbox:{self.claim_id}"
+        return f"file:{self.source_path}#{digest.sha256}"
+
+
+class Status(StrEnum):
+    FILED = "filed"
+    DUPLICATE = "duplicate"  # same bytes as a filed document: this arrival recorded as a source
+    ALREADY_FILED = "already_filed"  # this very arrival was recorded before (a redo)
+    QUARANTINED = "quarantined"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    file_name: str
+    document_id: int | None = None
+    reason: str | None = None
+    message: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "status": self.status.value,
+            "file_name": self.file_name,
+            "document_id": self.document_id,
+            "reason": self.reason,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Ingest:
+    """What the stages know about one file so far."""
+
+    arrival: Arrival
+    digest: Checksum | None = None
+    extraction: Extraction | None = None
+    metadata: DocumentMetadata | None = None
+    attribute: Attribute | None = None
+    reason: Reason | None = None
+    attribute_source: str | None = None
+    original_path: Path | None = None
+    outcome: Outcome | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def checked(self) -> Checksum:
+        assert self.digest is not None, "the checksum stage runs first"
+        return self.digest
+
+    @property
+    def extracted(self) -> Extraction:
+        assert self.extraction is not None, "the extract stage runs before this one"
+        return self.extraction
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[Ingest, Pipeline], None]
+    reads_content: bool = False
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    stages: Sequence[Stage] = ()
+    clock: Callable[[], datetime] = _now
+    actor: str = SYSTEM_ACTOR
+
+    def __post_init__(self) -> None:
+        if not self.stages:
+            self.stages = DEFAULT_STAGES
+
+    def process(self, arrival: Arrival) -> Outcome:
+        """Run the stages over one file; the file is filed, recorded or quarantined."""
+        outcome = self._run_stages(Ingest(arrival))
+        if arrival.consume:  # only now: committed to the register, or safe in the quarantine
+            arrival.path.unlink(missing_ok=True)
+            if arrival.claim_id:
+                (arrival.path.parent / f"{arrival.claim_id}{SIDECAR}").unlink(missing_ok=True)
+        return outcome
+
+    def _run_stages(self, ingest: Ingest) -> Outcome:
+        for stage in self.stages:
+            try:
+                stage.run(ingest, self)
+            except Rejected as refusal:
+                return self._quarantine(ingest, refusal.reason, str(refusal))
+            except Exception as error:
+                if not stage.reads_content:
+                    raise
+                log.exception("stage %s failed on %s", stage.name, ingest.arrival.file_name)
+                message = f"{stage.name} failed: {type(error).__name__}: {error}"
+                return self._quarantine(ingest, "unreadable", message)
+            if ingest.outcome is not None:
+                return ingest.outcome
+        raise AssertionError("the register stage always sets the outcome")
+
+    def audit(
+        self,
+        session: Session,
+        action: str,
+        subject: str,
+        document_id: int | None = None,
+        **detail: object,
+    ) -> None:
+        session.add(
+            AuditEvent(
+                at=self.clock(),
+                actor=self.actor,
+                action=action,
+                document_id=document_id,
+                subject=subject,
+                detail=detail,
+            )
+        )
+
+    def _quarantine(self, ingest: Ingest, reason: str, message: str) -> Outcome:
+        arrival = ingest.arrival
+        placed = quarantine(
+            self.settings.quarantine,
+            arrival.path,
+            file_name=arrival.file_name,
+            reason=reason,
+            message=message,
+            move=arrival.consume,
+            now=self.clock(),
+        )
+        log.warning("quarantined %s: %s (%s)", arrival.file_name, reason, message)
+        try:
+            with self.sessions.begin() as session:
+                self.audit(
+                    session,
+                    "quarantined",
+                    arrival.file_name,
+                    reason=reason,
+                    message=message,
+                    source_path=arrival.source_path,
+                    quarantined_as=placed.path.name,
+                    sha256=ingest.digest.sha256 if ingest.digest else None,
+                )
+        except Exception:  # the file is safe in the quarantine: a lost log line is no crash
+            log.exception("could not record the quarantine of %s", arrival.file_name)
+        return Outcome(Status.QUARANTINED, arrival.file_name, reason=reason, message=message)
+
+
+# --- the stages -------------------------------------------------------------
+
+
+def compute_checksum(ingest: Ingest, _pipeline: Pipeline) -> None:
+    ingest.digest = checksum(ingest.arrival.path)
+    if ingest.digest.size == 0:
+        raise Rejected("empty", "the file is empty (0 bytes)")
+
+
+def _record_arrival(ingest: Ingest, pipeline: Pipeline, session: Session, document_id: int) -> None:
+    arrival = ingest.arrival
+    session.add(
+        Source(
+            document_id=document_id,
+            arrival_key=arrival.arrival_key(ingest.checked),
+            file_name=arrival.file_name,
+            source_path=arrival.source_path,
+            arrived_at=pipeline.clock(),
+        )
+    )
+
+
+def deduplicate(ingest: Ingest, pipeline: Pipeline) -> None:
+    """A redone arrival is done; the same bytes under another name add a source."""
+    digest = ingest.checked
+    name = ingest.arrival.file_name
+    with pipeline.sessions.begin() as session:
+        key = ingest.arrival.arrival_key(digest)
+        known = session.scalar(select(Source.document_id).where(Source.arrival_key == key))
+        if known is not None:
+            ingest.outcome = Outcome(Status.ALREADY_FILED, name, known, message="filed before")
+            return
+        document_id = session.scalar(select(Document.id).where(Document.sha256 == digest.sha256))
+        if document_id is None:
+            return
+        _record_arrival(ingest, pipeline, session, document_id)
+        pipeline.audit(session, "duplicate", name, document_id, sha256=digest.sha256)
+    ingest.outcome = Outcome(
+        Status.DUPLICATE, name, document_id, message=f"same content as document {document_id}"
+    )
+
+
+def extract_text(ingest: Ingest, _pipeline: Pipeline) -> None:
+    try:
+        ingest.extraction = extract(ingest.arrival.path)
+    except ExtractionError as error:
+        raise Rejected(error.reason, str(error)) from error
+
+
+def read_metadata(ingest: Ingest, _pipeline: Pipeline) -> None:
+    ingest.metadata = parse_metadata(ingest.extracted.text)
+
+
+def classify_by_marking(ingest: Ingest, _pipeline: Pipeline) -> None:
+    """The attribute a document states of itself: a 密级 (state secret) or a 附注."""
+    metadata = ingest.metadata
+    if metadata is None:
+        return
+    if metadata.secrecy_level:
+        ingest.attribute, ingest.reason = Attribute.WITHHELD, Reason.STATE_SECRET
+        ingest.attribute_source = "secrecy_marking"
+    elif metadata.marking:
+        ingest.attribute, ingest.attribute_source = metadata.marking, "marking"
+
+
+def keep_original(ingest: Ingest, pipeline: Pipeline) -> None:
+    ingest.original_path = store_original(
+        pipeline.settings.home, ingest.arrival.path, ingest.checked, ingest.extracted.format
+    )
+
+
+def register(ingest: Ingest, pipeline: Pipeline) -> None:
+    """One transaction: the document, its arrival and the audit event."""
+    digest, extraction = ingest.checked, ingest.extracted
+    metadata = ingest.metadata or DocumentMetadata()
+    name = ingest.arrival.file_name
+    assert ingest.original_path is not None, "the store stage runs before this one"
+    try:
+        with pipeline.sessions.begin() as session:
+            document = Document(
+                sha256=digest.sha256,
+                size=digest.size,
+                format=extraction.format,
+                original_path=ingest.original_path.as_posix(),
+                status=extraction.status.value,
+                text=extraction.text,
+                pages=extraction.pages,
+                encoding=extraction.encoding,
+                warnings=list(extraction.warnings),
+                doc_number=metadata.doc_number,
+                title=metadata.title,
+                issuer=metadata.issuer,
+                issue_date=metadata.issue_date,
+                doc_kind=metadata.doc_kind,
+                secrecy_level=metadata.secrecy_level,
+                fields=metadata.to_dict(),
+                attribute=ingest.attribute.value if ingest.attribute else None,
+                reason=ingest.reason.value if ingest.reason else None,
+                attribute_source=ingest.attribute_source,
+                ingested_at=pipeline.clock(),
+            )
+            session.add(document)
+            session.flush()
+            _record_arrival(ingest, pipeline, session, document.id)
+            pipeline.audit(
+                session,
+                "ingested",
+                name,
+                document.id,
+                sha256=digest.sha256,
+                format=extraction.format,
+                status=extraction.status.value,
+            )
+    except IntegrityError:
+        # Another worker filed the same bytes a moment ago: this arrival is a duplicate.
+        deduplicate(ingest, pipeline)
+        if ingest.outcome is None:
+            raise
+        return
+    ingest.outcome = Outcome(Status.FILED, name, document.id, message=extraction.status.value)
+
+
+DEFAULT_STAGES: tuple[Stage, ...] = (
+    Stage("checksum", compute_checksum),
+    Stage("deduplicate", deduplicate),
+    Stage("extract", extract_text, reads_content=True),
+    Stage("metadata", read_metadata, reads_content=True),
+    Stage("classify", classify_by_marking, reads_content=True),
+    Stage("store", keep_original),
+    Stage("register", register),
+)
+
+
+# --- taking files from the inbox --------------------------------------------
+
+
+def claim(settings: Settings, path: Path) -> Arrival | None:
+    """Take ``path`` out of the inbox for processing; None if someone else took it.
+
+    One atomic rename into the hidden claims folder, so each file is processed
+    exactly once however many workers see it. The sidecar written first keeps the
+    name and place it arrived under, for a redo after a crash.
+    """
+    claims = settings.claims
+    claims.mkdir(parents=True, exist_ok=True)
+    claim_id = uuid.uuid4().hex
+    sidecar = claims / f"{claim_id}{SIDECAR}"
+    sidecar.write_text(
+        json.dumps({"file_name": path.name, "source_path": str(path)}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    claimed = claims / f"{claim_id}{path.suffix[:16]}"
+    try:
+        os.rename(path, claimed)
+    except FileNotFoundError:
+        sidecar.unlink()
+        return None
+    return Arrival(claimed, path.name, str(path), consume=True, claim_id=claim_id)
+
+
+def pending_claims(settings: Settings) -> list[Arrival]:
+    """Files claimed by a process that stopped before filing them: to be redone."""
+    claims = settings.claims
+    if not claims.is_dir():
+        return []
+    arrivals: list[Arrival] = []
+    sidecars = {p.name.removesuffix(SIDECAR): p for p in claims.glob(f"*{SIDECAR}")}
+    for path in sorted(claims.iterdir()):
+        if path.name.endswith(SIDECAR) or path.name.startswith("."):
+            continue
+        claim_id = path.name.split(".", 1)[0]
+        sidecar = sidecars.pop(claim_id, None)
+        info = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar else {}
+        arrivals.append(
+            Arrival(
+                path,
+                info.get("file_name", path.name),
+                info.get("source_path", str(path)),
+                consume=True,
+                claim_id=claim_id,
+            )
+        )
+    for orphan in sidecars.values():  # a crash between the sidecar and the rename
+        orphan.unlink(missing_ok=True)
+    return arrivals

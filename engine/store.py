@@ -1,0 +1,155 @@
+"""Content-addressed originals and the quarantine.
+
+An original is written once under ``originals/ab/cd/<sha256>.<ext>``: to a
+temporary file, fsynced, renamed into place, made read-only, and the folder
+fsynced, so that after a crash it is either whole or absent. A file that
+cannot be ingested goes to ``quarantine/`` beside a ``.reason.txt``; nothing a
+user dropped is ever deleted before it is safe somewhere else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import stat
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Checksum:
+    sha256: str
+    size: int
+
+
+def checksum(path: Path) -> Checksum:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return Checksum(digest.hexdigest(), size)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+INCOMING = ".incoming"  # unfinished copies, beside their final folders (same file system)
+
+
+def _durable_copy(source: Path, target: Path, root: Path) -> None:
+    """Copy ``source`` to ``target`` atomically: whole after a crash, or absent.
+
+    The temporary copy lives in ``root/.incoming`` and is named after the writing
+    process, so that :func:`sweep_incoming` can remove what a killed process left.
+    """
+    incoming = root / INCOMING
+    incoming.mkdir(parents=True, exist_ok=True)
+    temp = incoming / f"{os.getpid()}-{uuid.uuid4().hex}.tmp"
+    try:
+        with source.open("rb") as reader, temp.open("xb") as writer:
+            shutil.copyfileobj(reader, writer, CHUNK)
+            writer.flush()
+            os.fsync(writer.fileno())
+        os.replace(temp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    _fsync_dir(target.parent)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def sweep_incoming(root: Path) -> list[Path]:
+    """Remove the unfinished copies of processes that no longer run (after a kill -9)."""
+    removed = []
+    incoming = root / INCOMING
+    if not incoming.is_dir():
+        return removed
+    for temp in incoming.glob("*.tmp"):
+        pid = temp.name.split("-", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            temp.unlink(missing_ok=True)
+            removed.append(temp)
+    return removed
+
+
+def original_relpath(sha256: str, extension: str) -> Path:
+    return Path("originals", sha256[:2], sha256[2:4], f"{sha256}.{extension}")
+
+
+def store_original(home: Path, source: Path, digest: Checksum, extension: str) -> Path:
+    """Keep ``source`` as the original of ``digest``; its path relative to ``home``.
+
+    Idempotent: an original already in place (same name, same size) is kept.
+    """
+    relative = original_relpath(digest.sha256, extension)
+    target = home / relative
+    if target.exists() and target.stat().st_size == digest.size:
+        return relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():  # the wrong size can only be tampering or disk damage: keep it aside
+        target.chmod(stat.S_IRUSR | stat.S_IWUSR)
+        target.rename(target.with_name(f"{target.name}.damaged-{uuid.uuid4().hex[:8]}"))
+    _durable_copy(source, target, home / "originals")
+    if checksum(target) != digest:
+        target.unlink()
+        raise OSError(f"the stored copy of {source} does not match its checksum")
+    target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    return relative
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    path: Path
+    reason_path: Path
+
+
+def quarantine(
+    folder: Path,
+    source: Path,
+    *,
+    file_name: str,
+    reason: str,
+    message: str,
+    move: bool,
+    now: datetime,
+) -> Quarantined:
+    """Put ``source`` into the quarantine with a reason file; never deletes it first.
+
+    ``move`` takes the file away (a file from the inbox); otherwise it is copied
+    and the user's file stays where it is (a bulk ingest of an existing tree).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    target = folder / f"{stamp}-{uuid.uuid4().hex[:6]}-{file_name}"
+    _durable_copy(source, target, folder)
+    reason_path = target.with_name(f"{target.name}.reason.txt")
+    reason_path.write_text(
+        f"file: {file_name}\nreason: {reason}\nmessage: {message}\n"
+        f"quarantined at: {now.isoformat(timespec='seconds')}\n",
+        encoding="utf-8",
+    )
+    if move:
+        source.unlink()
+    return Quarantined(target, reason_path)

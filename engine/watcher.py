@@ -1,0 +1,197 @@
+"""The inbox watcher: takes each dropped file once it is complete, files it, never stops.
+
+A file is taken when its size and mtime have been unchanged for the settle time
+and it can be opened. Events (created, moved in, modified) announce files; a
+periodic rescan catches what events miss (network shares, a busy moment), so
+``--polling`` only changes how quickly a file is noticed, not whether.
+Files are processed concurrently by a pool; the atomic claim makes each file's
+processing happen exactly once. On stop, the files in hand are finished and
+the rest stay in the inbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from engine.archive import Archive
+from engine.pipeline import Arrival, Outcome, claim, pending_claims
+from engine.watchrules import is_ignored
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 0.2
+RESCAN_SECONDS = 5.0
+RETRY_CLAIM_SECONDS = 30.0
+
+
+@dataclass
+class _Seen:
+    size: int
+    mtime_ns: int
+    stable_since: float
+
+
+class _Events(FileSystemEventHandler):
+    def __init__(self, notice: Callable[[Path], None], rescan: threading.Event) -> None:
+        self._notice = notice
+        self._rescan = rescan
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type not in {"created", "moved", "modified", "closed"}:
+            return
+        raw = event.dest_path if event.event_type == "moved" else event.src_path
+        path = Path(os.fsdecode(raw))
+        if event.is_directory:
+            self._rescan.set()  # a folder moved in brings files no event announces
+        else:
+            self._notice(path)
+
+
+class Watcher:
+    def __init__(
+        self,
+        archive: Archive,
+        *,
+        polling: bool = False,
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        self.archive = archive
+        self.settings = archive.settings
+        self.polling = polling
+        self.on_outcome = on_outcome
+        self._seen: dict[Path, _Seen] = {}
+        self._in_hand: set[str] = set()  # inbox paths and claim ids being processed
+        self._claim_attempts: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._rescan = threading.Event()
+        self._pool = ThreadPoolExecutor(self.settings.workers, thread_name_prefix="ingest")
+
+    # -- discovering files ---------------------------------------------------
+
+    def _notice(self, path: Path) -> None:
+        inbox = self.settings.inbox
+        if is_ignored(path, inbox):
+            return
+        with self._lock:
+            if str(path) not in self._in_hand and path not in self._seen:
+                self._seen[path] = _Seen(-1, -1, time.monotonic())
+
+    def _scan_inbox(self) -> None:
+        for folder, dirnames, filenames in os.walk(self.settings.inbox):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                self._notice(Path(folder, name))
+
+    # -- taking files ----------------------------------------------------------
+
+    def _settled(self) -> list[Path]:
+        """Paths unchanged for the settle time, removed from the watch list."""
+        now = time.monotonic()
+        ready = []
+        with self._lock:
+            for path, seen in list(self._seen.items()):
+                try:
+                    info = path.stat()
+                except FileNotFoundError:
+                    del self._seen[path]
+                    continue
+                if (info.st_size, info.st_mtime_ns) != (seen.size, seen.mtime_ns):
+                    self._seen[path] = _Seen(info.st_size, info.st_mtime_ns, now)
+                elif now - seen.stable_since >= self.settings.settle_seconds and _can_open(path):
+                    del self._seen[path]
+                    self._in_hand.add(str(path))
+                    ready.append(path)
+        return ready
+
+    def _take(self, path: Path) -> None:
+        try:
+            arrival = claim(self.settings, path)
+            if arrival is not None:
+                self._file(arrival)
+        finally:
+            with self._lock:
+                self._in_hand.discard(str(path))
+
+    def _file(self, arrival: Arrival) -> None:
+        try:
+            outcome = self.archive.pipeline.process(arrival)
+        except Exception:  # disk or register trouble: the file stays claimed and is retried
+            log.exception("could not file %s; it will be retried", arrival.file_name)
+            return
+        log.info("%s: %s %s", outcome.file_name, outcome.status.value, outcome.message)
+        if self.on_outcome:
+            self.on_outcome(outcome)
+
+    def _retry_claims(self) -> None:
+        """Redo claims left by a stopped process, or by a failure of the register."""
+        now = time.monotonic()
+        for arrival in pending_claims(self.settings):
+            claim_id = arrival.claim_id or ""
+            with self._lock:
+                if claim_id in self._in_hand:
+                    continue
+                last = self._claim_attempts.get(claim_id)
+                if last is not None and now - last < RETRY_CLAIM_SECONDS:
+                    continue
+                self._claim_attempts[claim_id] = now
+                self._in_hand.add(claim_id)
+            self._submit(self._redo, arrival)
+
+    def _redo(self, arrival: Arrival) -> None:
+        try:
+            self._file(arrival)
+        finally:
+            with self._lock:
+                self._in_hand.discard(arrival.claim_id or "")
+
+    def _submit(self, task: Callable[..., None], *args: object) -> Future[None]:
+        return self._pool.submit(task, *args)
+
+    # -- running ---------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Watch until ``stop`` is set; then finish the files in hand and return."""
+        inbox = self.settings.inbox
+        inbox.mkdir(parents=True, exist_ok=True)
+        observer = PollingObserver(timeout=1.0) if self.polling else Observer()
+        observer.schedule(_Events(self._notice, self._rescan), str(inbox), recursive=True)
+        observer.start()
+        log.info("watching %s", inbox)
+        try:
+            self._retry_claims()
+            self._scan_inbox()
+            next_rescan = time.monotonic() + RESCAN_SECONDS
+            while not stop.wait(TICK_SECONDS):
+                if self._rescan.is_set() or time.monotonic() >= next_rescan:
+                    self._rescan.clear()
+                    self._scan_inbox()
+                    self._retry_claims()
+                    next_rescan = time.monotonic() + RESCAN_SECONDS
+                for path in self._settled():
+                    self._submit(self._take, path)
+        finally:
+            observer.stop()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            observer.join(timeout=5)
+            log.info("watcher stopped")
+
+
+def _can_open(path: Path) -> bool:
+    """A file still held open for writing elsewhere (Windows shares) cannot be opened."""
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except OSError:
+        return False
+    return True
