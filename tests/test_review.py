@@ -1,0 +1,104 @@
+"""The sign-off rules (保密审查制度 第八条): levels in order, overrides, finality."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from engine.codes import Attribute, Reason
+from engine.review import (
+    Action,
+    Level,
+    Position,
+    ReviewError,
+    SignOff,
+    parse_levels,
+    review_state,
+)
+
+AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+PROACTIVE = Position(Attribute.PROACTIVE)
+PROCESS = Position(Attribute.WITHHELD, Reason.PROCESS_INFO)
+
+
+def confirm(level: Level, position: Position = PROACTIVE) -> SignOff:
+    return SignOff(level, f"{level.value}-name", AT, Action.CONFIRM, position)
+
+
+def override(level: Level, position: Position, note: str = "含过程性内容") -> SignOff:
+    return SignOff(level, f"{level.value}-name", AT, Action.OVERRIDE, position, note)
+
+
+def test_three_levels_in_order_make_the_decision_final() -> None:
+    state = review_state(PROACTIVE, [confirm(Level.DRAFTER), confirm(Level.REVIEWER)])
+    assert not state.final and state.next_level is Level.APPROVER
+    assert state.current == PROACTIVE  # still the proposal
+
+    state = review_state(PROACTIVE, [*map(confirm, Level)])
+    assert state.final and state.last_final == PROACTIVE and state.current == PROACTIVE
+
+
+def test_a_level_cannot_sign_before_the_one_below() -> None:
+    with pytest.raises(ReviewError, match="审查 \\(reviewer\\) signs before 批准"):
+        review_state(PROACTIVE, [confirm(Level.DRAFTER), confirm(Level.APPROVER)])
+
+
+def test_an_override_changes_the_position_and_overrules_lower_levels() -> None:
+    state = review_state(PROACTIVE, [confirm(Level.DRAFTER), override(Level.REVIEWER, PROCESS)])
+    assert state.position == PROCESS and state.signed == (Level.DRAFTER, Level.REVIEWER)
+    assert state.current == PROACTIVE, "not final yet: the proposal still stands"
+    state = review_state(
+        PROACTIVE,
+        [
+            confirm(Level.DRAFTER),
+            override(Level.REVIEWER, PROCESS),
+            confirm(Level.APPROVER, PROCESS),
+        ],
+    )
+    assert state.final and state.current == PROCESS
+
+
+def test_an_override_after_a_final_decision_reopens_it() -> None:
+    history = [*map(confirm, Level), override(Level.DRAFTER, PROCESS)]
+    state = review_state(PROACTIVE, history)
+    assert not state.final and state.last_final == PROACTIVE
+    assert state.next_level is Level.REVIEWER
+
+
+@pytest.mark.parametrize(
+    ("history", "message"),
+    [
+        ([confirm(Level.DRAFTER, PROCESS)], "use override"),
+        ([confirm(Level.DRAFTER), confirm(Level.DRAFTER)], "already signed"),
+        ([override(Level.DRAFTER, PROCESS, note=" ")], "needs a reason"),
+        ([override(Level.DRAFTER, PROACTIVE)], "already 主动公开"),
+        ([*map(confirm, Level), confirm(Level.APPROVER)], "already final"),
+    ],
+)
+def test_sign_offs_the_rules_refuse(history: list[SignOff], message: str) -> None:
+    with pytest.raises(ReviewError, match=message):
+        review_state(PROACTIVE, history)
+
+
+def test_nothing_to_confirm_without_a_proposal() -> None:
+    with pytest.raises(ReviewError, match="no proposal"):
+        review_state(None, [confirm(Level.DRAFTER)])
+
+
+def test_required_levels_are_configuration() -> None:
+    required = parse_levels("approver, drafter")
+    assert required == (Level.APPROVER, Level.DRAFTER)
+    state = review_state(PROACTIVE, [confirm(Level.DRAFTER), confirm(Level.APPROVER)], required)
+    assert state.final
+    with pytest.raises(ReviewError, match="not required"):
+        review_state(PROACTIVE, [confirm(Level.REVIEWER)], required)
+    with pytest.raises(ReviewError, match="unknown sign-off level"):
+        parse_levels("drafter,boss")
+
+
+def test_withheld_needs_a_reason_and_only_withheld_has_one() -> None:
+    with pytest.raises(ReviewError, match="must state its reason"):
+        Position(Attribute.WITHHELD)
+    with pytest.raises(ReviewError, match="only for 不予公开"):
+        Position(Attribute.PROACTIVE, Reason.PROCESS_INFO)
