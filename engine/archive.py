@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from engine.classify import load_model
 from engine.config import Settings
 from engine.pipeline import Arrival, Outcome, Pipeline, pending_claims
 from engine.register.db import connect, migrate, session_factory
@@ -38,7 +39,8 @@ class Archive:
         engine = connect(settings.database_url)
         migrate(engine)
         sessions = session_factory(engine)
-        return cls(settings, engine, sessions, Pipeline(settings, sessions))
+        model = load_model(settings.model_path) if settings.model_path.exists() else None
+        return cls(settings, engine, sessions, Pipeline(settings, sessions, model=model))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -6,21 +6,21 @@ stdout; errors go to stderr with a non-zero exit.
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy.orm import selectinload
 
 from engine.archive import Archive, document_history, document_view, files_under, list_documents
+from engine.cli_review import classify_command, review_app
+from engine.cliutil import JsonOption, err, fail, open_archive, out, print_json
 from engine.codes import Attribute
 from engine.config import load_settings
 from engine.pipeline import Outcome, Status
@@ -32,29 +32,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON value to stdout.")]
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
-
-
-def _open() -> Archive:
-    return Archive.open(load_settings())
+app.add_typer(review_app, name="review")
+app.command("classify")(classify_command)
 
 
 @app.command()
 def init(as_json: JsonOption = False) -> None:
     """Create the data root, the register and the inbox."""
-    with _open() as archive:
+    with open_archive() as archive:
         settings = archive.settings
         info = {
             "home": str(settings.home),
@@ -63,7 +48,7 @@ def init(as_json: JsonOption = False) -> None:
             "documents": archive.count_documents(),
         }
     if as_json:
-        _print_json(info)
+        print_json(info)
     else:
         for key, value in info.items():
             out.print(f"{key:>10}: {value}", highlight=False)
@@ -83,11 +68,11 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """File existing documents (a bulk back-fill); the files are left where they are."""
-    with _open() as archive:
+    with open_archive() as archive:
         try:
             files = list(files_under(paths, skip=archive.settings.home))
         except FileNotFoundError as error:
-            raise _fail(str(error)) from error
+            raise fail(str(error)) from error
         progress = Progress(
             TextColumn("[bold]filing"),
             BarColumn(),
@@ -110,7 +95,7 @@ def ingest(
     for outcome in outcomes:
         counts[outcome.status.value] += 1
     if as_json:
-        _print_json({"counts": counts, "files": [o.to_dict() for o in outcomes]})
+        print_json({"counts": counts, "files": [o.to_dict() for o in outcomes]})
     else:
         out.print(", ".join(f"{n} {status}" for status, n in counts.items() if n), highlight=False)
 
@@ -155,7 +140,7 @@ def list_command(
     as_json: JsonOption = False,
 ) -> None:
     """Documents in the register, newest first."""
-    with _open() as archive, archive.sessions() as session:
+    with open_archive() as archive, archive.sessions() as session:
         documents = list_documents(
             session,
             limit=limit,
@@ -165,7 +150,7 @@ def list_command(
         )
         views = [document_view(d) for d in documents]
     if as_json:
-        _print_json(views)
+        print_json(views)
         return
     table = Table("id", "发文字号", "标题", "成文日期", "公开属性", "文件")
     for view in views:
@@ -188,10 +173,10 @@ def show(
     text: Annotated[bool, typer.Option("--text", help="Print the full text too.")] = False,
 ) -> None:
     """A document: metadata, the files it arrived as, and its history."""
-    with _open() as archive, archive.sessions() as session:
+    with open_archive() as archive, archive.sessions() as session:
         document = session.get(Document, doc_id, options=[selectinload(Document.sources)])
         if document is None:
-            raise _fail(f"no document with id {doc_id}")
+            raise fail(f"no document with id {doc_id}")
         view = document_view(document)
         view["sources"] = [
             {
@@ -209,7 +194,7 @@ def show(
         view["warnings"] = document.warnings
         view["text"] = document.text
     if as_json:
-        _print_json(view)
+        print_json(view)
         return
     labels = {
         "doc_number": "发文字号",

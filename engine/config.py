@@ -5,7 +5,9 @@ the shells pass around (no global state):
 
 * ``GONGKAI_HOME``: the data root, default ``./archive``;
 * ``GONGKAI_DATABASE_URL``: the register, default SQLite ``<home>/gongkai.db``;
-* ``GONGKAI_INBOX``: the drop folder, default ``<home>/inbox``.
+* ``GONGKAI_INBOX``: the drop folder, default ``<home>/inbox``;
+* ``GONGKAI_SIGNOFF_LEVELS``: the review levels a decision needs, default
+  ``drafter,reviewer,approver`` (拟定意见, 审查, 批准).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from engine.review import ALL_LEVELS, Level, parse_levels
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -23,6 +27,7 @@ class Settings:
     inbox: Path
     settle_seconds: float = 1.0  # a dropped file must be unchanged this long before it is taken
     workers: int = 2
+    signoff_levels: tuple[Level, ...] = ALL_LEVELS  # which of 拟定意见/审查/批准 a decision needs
 
     @property
     def originals(self) -> Path:
@@ -39,6 +44,11 @@ class Settings:
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
+
+    @property
+    def model_path(self) -> Path:
+        """The classifier model trained on staff decisions, when there is one."""
+        return self.home / "model" / "classifier.joblib"
 
     @property
     def claims(self) -> Path:
@@ -68,4 +78,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         inbox=inbox,
         settle_seconds=float(env.get("GONGKAI_SETTLE_SECONDS", "1.0")),
         workers=int(env.get("GONGKAI_WORKERS", "2")),
+        signoff_levels=parse_levels(env.get("GONGKAI_SIGNOFF_LEVELS", "drafter,reviewer,approver")),
     )

@@ -3,7 +3,7 @@
 The pipeline is an ordered list of :class:`Stage` s, each a function
 ``run(ingest, pipeline) -> None`` over the same :class:`Ingest`:
 
-    checksum -> deduplicate -> extract -> read metadata -> classify -> store -> register
+    checksum -> deduplicate -> extract -> metadata -> classify -> store -> register
 
 Contract of a stage:
 
@@ -39,11 +39,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.codes import Attribute, Reason
+from engine.classify import Classification, TrainedModel, classify
 from engine.config import Settings
 from engine.extract import Extraction, ExtractionError, extract
 from engine.metadata import DocumentMetadata, parse_metadata
 from engine.register.models import AuditEvent, Document, Source
+from engine.signoff import record_proposal
 from engine.store import Checksum, checksum, quarantine, store_original
 
 log = logging.getLogger(__name__)
@@ -114,9 +115,7 @@ class Ingest:
     digest: Checksum | None = None
     extraction: Extraction | None = None
     metadata: DocumentMetadata | None = None
-    attribute: Attribute | None = None
-    reason: Reason | None = None
-    attribute_source: str | None = None
+    classification: Classification | None = None
     original_path: Path | None = None
     outcome: Outcome | None = None
     notes: list[str] = field(default_factory=list)
@@ -150,6 +149,7 @@ class Pipeline:
     stages: Sequence[Stage] = ()
     clock: Callable[[], datetime] = _now
     actor: str = SYSTEM_ACTOR
+    model: TrainedModel | None = None  # trained on staff decisions: `gongkai classify --train`
 
     def __post_init__(self) -> None:
         if not self.stages:
@@ -281,16 +281,11 @@ def read_metadata(ingest: Ingest, _pipeline: Pipeline) -> None:
     ingest.metadata = parse_metadata(ingest.extracted.text)
 
 
-def classify_by_marking(ingest: Ingest, _pipeline: Pipeline) -> None:
-    """The attribute a document states of itself: a 密级 (state secret) or a 附注."""
-    metadata = ingest.metadata
-    if metadata is None:
-        return
-    if metadata.secrecy_level:
-        ingest.attribute, ingest.reason = Attribute.WITHHELD, Reason.STATE_SECRET
-        ingest.attribute_source = "secrecy_marking"
-    elif metadata.marking:
-        ingest.attribute, ingest.attribute_source = metadata.marking, "marking"
+def propose_attribute(ingest: Ingest, pipeline: Pipeline) -> None:
+    """The classifier's proposal (a document with no text yet gets none)."""
+    if ingest.extracted.text.strip():
+        metadata = ingest.metadata or DocumentMetadata()
+        ingest.classification = classify(ingest.extracted.text, metadata, pipeline.model)
 
 
 def keep_original(ingest: Ingest, pipeline: Pipeline) -> None:
@@ -324,14 +319,20 @@ def register(ingest: Ingest, pipeline: Pipeline) -> None:
                 doc_kind=metadata.doc_kind,
                 secrecy_level=metadata.secrecy_level,
                 fields=metadata.to_dict(),
-                attribute=ingest.attribute.value if ingest.attribute else None,
-                reason=ingest.reason.value if ingest.reason else None,
-                attribute_source=ingest.attribute_source,
                 ingested_at=pipeline.clock(),
             )
             session.add(document)
             session.flush()
             _record_arrival(ingest, pipeline, session, document.id)
+            if ingest.classification is not None:
+                record_proposal(
+                    session,
+                    document,
+                    ingest.classification,
+                    source="rules+model" if pipeline.model else "rules",
+                    at=pipeline.clock(),
+                    required=pipeline.settings.signoff_levels,
+                )
             pipeline.audit(
                 session,
                 "ingested",
@@ -355,7 +356,7 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
     Stage("deduplicate", deduplicate),
     Stage("extract", extract_text, reads_content=True),
     Stage("metadata", read_metadata, reads_content=True),
-    Stage("classify", classify_by_marking, reads_content=True),
+    Stage("classify", propose_attribute, reads_content=True),
     Stage("store", keep_original),
     Stage("register", register),
 )

@@ -48,14 +48,16 @@ class ReviewError(ValueError):
 
 @dataclass(frozen=True)
 class Position:
-    """What is proposed or decided: the attribute and, when withheld, the reason."""
+    """What is proposed or decided: the attribute and, when withheld, the reason.
+
+    A proposal may be 不予公开 with its reason still open (a marking that gives
+    none); a signature may not (:func:`check`).
+    """
 
     attribute: Attribute
     reason: Reason | None = None
 
     def __post_init__(self) -> None:
-        if self.attribute is Attribute.WITHHELD and self.reason is None:
-            raise ReviewError("不予公开 must state its reason (保密审查制度 第四条)")
         if self.attribute is not Attribute.WITHHELD and self.reason is not None:
             raise ReviewError(f"a reason is given only for 不予公开, not {self.attribute.label}")
 
@@ -106,6 +108,10 @@ def _signed_after(state: ReviewState, signoff: SignOff) -> tuple[Position, tuple
 def check(state: ReviewState, signoff: SignOff) -> None:
     """Raise :class:`ReviewError` unless ``signoff`` may follow ``state``."""
     level = signoff.level
+    if signoff.position.attribute is Attribute.WITHHELD and signoff.position.reason is None:
+        raise ReviewError(
+            "不予公开 must state its reason (保密审查制度 第四条): override with the reason"
+        )
     if level not in state.required:
         required = "、".join(lv.value for lv in state.required)
         raise ReviewError(f"level {level.value} is not required here (required: {required})")

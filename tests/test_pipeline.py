@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from engine.archive import Archive
 from engine.codes import Attribute, DocumentStatus, Reason
 from engine.pipeline import Pipeline, Stage, Status, claim, pending_claims
-from engine.register.models import AuditEvent, Document, Source
+from engine.register.models import AuditEvent, Document, Proposal, Source
 from tests.builders import build_docx, build_image_only_pdf, build_pdf
 
 NOTICE = [
@@ -58,7 +58,10 @@ def test_a_docx_is_filed_with_its_original_and_metadata(archive: Archive, tmp_pa
         assert document.doc_number == "乌海政办发〔2007〕55号"
         assert document.issue_date is not None and document.issue_date.isoformat() == "2007-12-28"
         assert document.attribute == Attribute.PROACTIVE.value
-        assert document.attribute_source == "marking"
+        assert (document.attribute_source, document.review_status) == ("classifier", "pending")
+        proposal = session.scalars(select(Proposal)).one()
+        assert proposal.details["basis"] == proposal.basis
+        assert "marking" in {e["rule"] for e in proposal.details["evidence"]}  # type: ignore[index, union-attr]
         assert document.format == "docx"
         assert document.status == DocumentStatus.FILED.value
         assert "示范点建设工作方案" in document.text
@@ -183,7 +186,10 @@ def test_a_secrecy_marking_wins_over_a_publication_marking(
         Attribute.WITHHELD.value,
         Reason.STATE_SECRET.value,
     )
-    assert document.attribute_source == "secrecy_marking"
+    with archive.sessions() as session:
+        proposal = session.scalars(select(Proposal)).one()
+    assert proposal.needs_review is False or proposal.attribute == Attribute.WITHHELD.value
+    assert "secrecy_marking" in {e["rule"] for e in proposal.details["evidence"]}  # type: ignore[index, union-attr]
 
 
 def test_a_failure_after_storing_leaves_the_claim_to_be_redone_once(

@@ -97,8 +97,11 @@ def test_required_levels_are_configuration() -> None:
         parse_levels("drafter,boss")
 
 
-def test_withheld_needs_a_reason_and_only_withheld_has_one() -> None:
+def test_withheld_needs_a_reason_to_be_signed_and_only_withheld_has_one() -> None:
+    open_reason = Position(Attribute.WITHHELD)  # a 不予公开 marking that gives no reason
     with pytest.raises(ReviewError, match="must state its reason"):
-        Position(Attribute.WITHHELD)
+        review_state(open_reason, [confirm(Level.DRAFTER, open_reason)])
+    state = review_state(open_reason, [override(Level.DRAFTER, PROCESS)])
+    assert state.position == PROCESS
     with pytest.raises(ReviewError, match="only for 不予公开"):
         Position(Attribute.PROACTIVE, Reason.PROCESS_INFO)

@@ -111,7 +111,7 @@ class Proposal(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     attribute: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(32))
-    basis: Mapped[str] = mapped_column(Text)
+    basis: Mapped[str | None] = mapped_column(Text)  # None: a withheld reason still open
     confidence: Mapped[float] = mapped_column(Float)
     needs_review: Mapped[bool] = mapped_column(Boolean)
     source: Mapped[str] = mapped_column(String(32))  # rules, rules+model
@@ -128,6 +128,8 @@ class SignOff(Base):
         ForeignKey("documents.id", ondelete="CASCADE"), index=True
     )
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The proposal the review started from (the first signature's; kept on each).
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
     by: Mapped[str] = mapped_column(String(100))
     level: Mapped[str] = mapped_column(String(16))  # engine.review.Level
     action: Mapped[str] = mapped_column(String(16))  # engine.review.Action

@@ -1,0 +1,32 @@
+"""What every ``gongkai`` sub-command shares: consoles, --json output, errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from engine.archive import Archive
+from engine.config import load_settings
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON value to stdout.")]
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Say what is wrong on stderr; ``raise fail(...)`` exits non-zero."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def open_archive() -> Archive:
+    return Archive.open(load_settings())

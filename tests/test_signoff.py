@@ -1,0 +1,207 @@
+"""Proposals and sign-offs kept in the register (both backends), and the review CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from engine.archive import Archive
+from engine.cli import app
+from engine.codes import Attribute, Reason
+from engine.config import Settings
+from engine.register.models import AuditEvent, Document, Proposal
+from engine.review import Action, Level, Position, ReviewError
+from engine.review import SignOff as Signature
+from engine.signoff import load_state, record_proposal, review_queue, sign
+from tests.builders import build_docx
+
+REQUEST = [
+    "澄江区住房和城乡建设局文件",
+    "澄住建〔2022〕47号",
+    "关于追加2022年度老旧城区排水管网改造资金的请示",
+    "区人民政府：",
+    "今年以来我区积水点增多，拟追加改造资金，请予审批。",
+    "以上意见当否，请批示。",
+    "2022年6月8日",
+]
+PROCESS = Position(Attribute.WITHHELD, Reason.PROCESS_INFO)
+PROACTIVE = Position(Attribute.PROACTIVE)
+
+
+def at(minute: int) -> datetime:
+    return datetime(2026, 11, 23, 10, minute, tzinfo=UTC)
+
+
+def signature(level: Level, action: Action = Action.CONFIRM, position: Position = PROCESS,
+              note: str | None = None, minute: int = 0) -> Signature:  # fmt: skip
+    return Signature(level, f"{level.value}-签", at(minute), action, position, note)
+
+
+@pytest.fixture
+def request_document(archive: Archive, tmp_path: Path) -> int:
+    [outcome] = archive.ingest_files([build_docx(tmp_path / "请示.docx", REQUEST)])
+    assert outcome.document_id is not None
+    return outcome.document_id
+
+
+def test_a_filed_request_for_instructions_is_proposed_withheld_and_queued(
+    archive: Archive, request_document: int
+) -> None:
+    with archive.sessions() as session:
+        document = session.get(Document, request_document)
+        assert document is not None
+        assert (document.attribute, document.reason) == ("withheld", "process_info")
+        assert document.review_status == "pending"
+        proposal = session.scalars(select(Proposal)).one()
+        assert proposal.basis == "《中华人民共和国政府信息公开条例》第十六条第二款"
+        assert any(e["text"] == "请示" for e in proposal.details["evidence"])  # type: ignore[index, union-attr]
+        assert [d.id for d in review_queue(session)] == [request_document]
+
+
+def test_three_signatures_make_it_final_and_history_is_kept(
+    archive: Archive, request_document: int
+) -> None:
+    required = archive.settings.signoff_levels
+    with archive.sessions.begin() as session:
+        document = session.get(Document, request_document)
+        assert document is not None
+        sign(session, document, signature(Level.DRAFTER, minute=1), required)
+        sign(
+            session,
+            document,
+            signature(Level.REVIEWER, Action.OVERRIDE, PROACTIVE, "已办结，可公开", minute=2),
+            required,
+        )
+        with pytest.raises(ReviewError, match="use override"):
+            sign(session, document, signature(Level.APPROVER, minute=3), required)
+        state = sign(
+            session, document, signature(Level.APPROVER, position=PROACTIVE, minute=4), required
+        )
+        assert state.final
+    with archive.sessions() as session:
+        document = session.get(Document, request_document)
+        assert document is not None
+        assert (document.attribute, document.reason) == ("proactive", None)
+        assert (document.attribute_source, document.review_status) == ("decision", "final")
+        assert review_queue(session) == []
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action.like("review.%")).order_by(AuditEvent.id)
+        ).all()
+        assert [(e.actor, e.action, e.detail["to"]) for e in events] == [
+            ("drafter-签", "review.confirm", "不予公开（属于四类过程性信息）"),
+            ("reviewer-签", "review.override", "主动公开"),
+            ("approver-签", "review.confirm", "主动公开"),
+        ]
+        assert events[1].detail["from"] == "不予公开（属于四类过程性信息）"
+
+
+def test_a_later_proposal_does_not_move_a_signed_position(
+    archive: Archive, request_document: int
+) -> None:
+    required = archive.settings.signoff_levels
+    with archive.sessions.begin() as session:
+        document = session.get(Document, request_document)
+        assert document is not None
+        sign(session, document, signature(Level.DRAFTER, minute=1), required)
+        later = session.scalars(select(Proposal)).one()
+
+        class Reclassified:
+            attribute, reason, basis = Attribute.PROACTIVE, None, "第二十条"
+            confidence, needs_review = 0.9, False
+
+            def to_dict(self) -> dict[str, object]:
+                return {"attribute": "proactive"}
+
+        record_proposal(
+            session, document, Reclassified(), source="rules", at=at(5), required=required
+        )
+        state = load_state(session, document.id, required)
+        assert state.position == PROCESS and state.signed == (Level.DRAFTER,)
+        assert later.id != max(p.id for p in session.scalars(select(Proposal)))
+
+
+@pytest.fixture
+def cli(sqlite_settings: Settings) -> CliRunner:
+    return CliRunner(env={"GONGKAI_HOME": str(sqlite_settings.home), "GONGKAI_DATABASE_URL": ""})
+
+
+def invoke_json(cli: CliRunner, *args: str) -> object:
+    result = cli.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_classify_a_file_prints_the_contract(cli: CliRunner, tmp_path: Path) -> None:
+    data = invoke_json(cli, "classify", str(build_docx(tmp_path / "请示.docx", REQUEST)))
+    assert isinstance(data, dict)
+    for key in ("attribute", "attribute_label", "reason", "reason_label", "basis", "confidence",
+                "needs_review", "evidence", "redactions", "metadata"):  # fmt: skip
+        assert key in data
+    assert (data["attribute"], data["reason"]) == ("withheld", "process_info")
+    assert data["metadata"]["doc_number"] == "澄住建〔2022〕47号"
+
+
+def test_review_commands_end_to_end(cli: CliRunner, tmp_path: Path) -> None:
+    docx = build_docx(tmp_path / "请示.docx", REQUEST)
+    invoke_json(cli, "ingest", str(docx))
+    [queued] = invoke_json(cli, "review", "list")  # type: ignore[misc]
+    doc_id = str(queued["id"])
+    invoke_json(cli, "review", "confirm", doc_id, "--by", "承办人", "--level", "drafter")
+    early = cli.invoke(app, ["review", "confirm", doc_id, "--by", "主任", "--level", "approver"])
+    assert early.exit_code == 1 and "signs before" in early.stderr
+    missing = cli.invoke(
+        app, ["review", "override", doc_id, "--by", "科长", "--level", "reviewer",
+              "--attribute", "withheld", "--note", "无理由"],
+    )  # fmt: skip
+    assert missing.exit_code == 1 and "must state its reason" in missing.stderr
+    invoke_json(cli, "review", "override", doc_id, "--by", "科长", "--level", "reviewer",
+                "--attribute", "withheld", "--reason", "internal_affairs",
+                "--note", "内部流程")  # fmt: skip
+    final = invoke_json(cli, "review", "confirm", doc_id, "--by", "主任", "--level", "approver")
+    assert final["final"] is True  # type: ignore[index]
+    shown = invoke_json(cli, "review", "show", doc_id)
+    assert [s["by"] for s in shown["signoffs"]] == ["承办人", "科长", "主任"]  # type: ignore[index]
+    assert shown["state"]["current"]["reason"] == "internal_affairs"  # type: ignore[index]
+    assert invoke_json(cli, "review", "list") == []
+
+
+def test_training_needs_enough_decisions_then_reports_its_accuracy(
+    cli: CliRunner, sqlite_settings: Settings, corpus: Path
+) -> None:
+    too_few = cli.invoke(app, ["classify", "--train"])
+    assert too_few.exit_code == 1 and "rules work alone" in too_few.stderr
+
+    labels = {row["file"]: row for row in csv.DictReader((corpus / "dev" / "labels.csv").open())}
+    with Archive.open(sqlite_settings) as archive:
+        outcomes = archive.ingest_files(sorted((corpus / "dev" / "docs").glob("*.txt")))
+        required = archive.settings.signoff_levels
+        with archive.sessions.begin() as session:
+            for outcome in outcomes:
+                document = session.get(Document, outcome.document_id)
+                assert document is not None
+                label = labels[outcome.file_name]
+                truth = Position(
+                    Attribute.from_label(label["attribute"]),
+                    Reason(label["reason"]) if label["reason"] else None,
+                )
+                state = load_state(session, document.id, required)
+                first = (
+                    signature(Level.DRAFTER, position=truth)
+                    if state.position == truth
+                    else signature(Level.DRAFTER, Action.OVERRIDE, truth, "按标注")
+                )
+                for step in (first, signature(Level.REVIEWER, position=truth),
+                             signature(Level.APPROVER, position=truth)):  # fmt: skip
+                    sign(session, document, step, required)
+    report = invoke_json(cli, "classify", "--train")
+    assert report["samples"] == 32  # type: ignore[index]
+    assert 0.0 <= report["cv_accuracy"] <= 1.0  # type: ignore[index]
+    assert sqlite_settings.model_path.exists()
+    with Archive.open(sqlite_settings) as archive:
+        assert archive.pipeline.model is not None, "the next start classifies with the model"
