@@ -12,6 +12,7 @@ done by the PDF extractor (:func:`join_wrapped_lines`), not here.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -26,10 +27,36 @@ _MANY_BLANK_LINES = re.compile(r"\n{3,}")
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
 
-def _nfkc_char(char: str) -> str:
-    if char in _KEEP or char == "\u3000":
-        return char
-    return unicodedata.normalize("NFKC", char)
+@functools.cache
+def _compatibility_folding() -> tuple[re.Pattern[str], dict[str, str]]:
+    """A pattern of the BMP characters NFKC changes (but the punctuation we keep),
+    and what each becomes. Built once (tens of ms); then normalising touches only
+    the few characters that change, at regex speed.
+    """
+    table = {}
+    for code in range(0x80, 0x10000):
+        char = chr(code)
+        if char in _KEEP or char == "\u3000" or 0xD800 <= code < 0xE000:
+            continue
+        folded = unicodedata.normalize("NFKC", char)
+        if folded != char:
+            table[char] = folded
+    ranges: list[list[int]] = []
+    for code in sorted(map(ord, table)):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    char_class = "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in ranges
+    )
+    return re.compile(f"[{char_class}]"), table
+
+
+def _fold_compatibility(text: str) -> str:
+    pattern, table = _compatibility_folding()
+    return pattern.sub(lambda match: table[match.group()], text)
 
 
 def _unify_year_zeros(match: re.Match[str]) -> str:
@@ -44,7 +71,7 @@ def normalize_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
     if not text.isascii():
-        text = "".join(_nfkc_char(c) if ord(c) > 0x7F else c for c in text)
+        text = _fold_compatibility(text)
     text = _YEAR_RUN.sub(_unify_year_zeros, text)
     text = _TRAILING_BLANKS.sub("\n", text)
     text = _MANY_BLANK_LINES.sub("\n\n", text)
