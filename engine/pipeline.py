@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -45,12 +46,13 @@ from engine.extract import Extraction, ExtractionError, extract
 from engine.metadata import DocumentMetadata, parse_metadata
 from engine.register.models import AuditEvent, Document, Source
 from engine.signoff import record_proposal
-from engine.store import Checksum, checksum, quarantine, store_original
+from engine.store import Checksum, checksum, process_alive, quarantine, store_original
 
 log = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "system"
 SIDECAR = ".arrival.json"
+ORPHAN_SIDECAR_SECONDS = 60.0
 
 
 class Rejected(Exception):
@@ -365,7 +367,7 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
 # --- taking files from the inbox --------------------------------------------
 
 
-def claim(settings: Settings, path: Path) -> Arrival | None:
+def claim(settings: Settings, path: Path, claim_id: str | None = None) -> Arrival | None:
     """Take ``path`` out of the inbox for processing; None if someone else took it.
 
     One atomic rename into the hidden claims folder, so each file is processed
@@ -374,10 +376,13 @@ def claim(settings: Settings, path: Path) -> Arrival | None:
     """
     claims = settings.claims
     claims.mkdir(parents=True, exist_ok=True)
-    claim_id = uuid.uuid4().hex
+    claim_id = claim_id or uuid.uuid4().hex
     sidecar = claims / f"{claim_id}{SIDECAR}"
     sidecar.write_text(
-        json.dumps({"file_name": path.name, "source_path": str(path)}, ensure_ascii=False),
+        json.dumps(
+            {"file_name": path.name, "source_path": str(path), "pid": os.getpid()},
+            ensure_ascii=False,
+        ),
         encoding="utf-8",
     )
     claimed = claims / f"{claim_id}{path.suffix[:16]}"
@@ -401,16 +406,38 @@ def pending_claims(settings: Settings) -> list[Arrival]:
             continue
         claim_id = path.name.split(".", 1)[0]
         sidecar = sidecars.pop(claim_id, None)
-        info = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar else {}
+        info = _read_sidecar(sidecar) if sidecar else {}
+        if not path.exists():  # finished while we looked
+            continue
         arrivals.append(
             Arrival(
                 path,
-                info.get("file_name", path.name),
-                info.get("source_path", str(path)),
+                str(info.get("file_name", path.name)),
+                str(info.get("source_path", path)),
                 consume=True,
                 claim_id=claim_id,
             )
         )
     for orphan in sidecars.values():  # a crash between the sidecar and the rename
-        orphan.unlink(missing_ok=True)
+        if _abandoned(orphan):
+            orphan.unlink(missing_ok=True)
     return arrivals
+
+
+def _read_sidecar(sidecar: Path) -> dict[str, object]:
+    """The sidecar's content; empty if it is gone (its claim just finished) or unreadable."""
+    try:
+        info = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def _abandoned(sidecar: Path) -> bool:
+    """A sidecar with no claimed file whose writer is gone (not a claim in the making)."""
+    try:
+        age = time.time() - sidecar.stat().st_mtime
+    except OSError:
+        return False
+    pid = _read_sidecar(sidecar).get("pid")
+    return age > ORPHAN_SIDECAR_SECONDS or (isinstance(pid, int) and not process_alive(pid))

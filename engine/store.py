@@ -70,7 +70,7 @@ def _durable_copy(source: Path, target: Path, root: Path) -> None:
     _fsync_dir(target.parent)
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -88,7 +88,7 @@ def sweep_incoming(root: Path) -> list[Path]:
         return removed
     for temp in incoming.glob("*.tmp"):
         pid = temp.name.split("-", 1)[0]
-        if pid.isdigit() and not _process_alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             temp.unlink(missing_ok=True)
             removed.append(temp)
     return removed

@@ -15,10 +15,12 @@ import logging
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -29,6 +31,8 @@ from engine.pipeline import Arrival, Outcome, claim, pending_claims
 from engine.watchrules import is_ignored
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 TICK_SECONDS = 0.2
 RESCAN_SECONDS = 5.0
@@ -115,13 +119,17 @@ class Watcher:
         return ready
 
     def _take(self, path: Path) -> None:
+        claim_id = uuid.uuid4().hex
+        with self._lock:  # before the claim exists, so _retry_claims never takes it too
+            self._in_hand.add(claim_id)
         try:
-            arrival = claim(self.settings, path)
+            arrival = claim(self.settings, path, claim_id)
             if arrival is not None:
                 self._file(arrival)
         finally:
             with self._lock:
                 self._in_hand.discard(str(path))
+                self._in_hand.discard(claim_id)
 
     def _file(self, arrival: Arrival) -> None:
         try:
@@ -169,22 +177,32 @@ class Watcher:
         observer.start()
         log.info("watching %s", inbox)
         try:
-            self._retry_claims()
-            self._scan_inbox()
-            next_rescan = time.monotonic() + RESCAN_SECONDS
-            while not stop.wait(TICK_SECONDS):
+            next_rescan = 0.0
+            while not stop.is_set():
                 if self._rescan.is_set() or time.monotonic() >= next_rescan:
                     self._rescan.clear()
-                    self._scan_inbox()
-                    self._retry_claims()
+                    self._guarded(self._scan_inbox)
+                    self._guarded(self._retry_claims)
                     next_rescan = time.monotonic() + RESCAN_SECONDS
-                for path in self._settled():
+                for path in self._guarded(self._settled) or ():
                     self._submit(self._take, path)
+                stop.wait(TICK_SECONDS)
         finally:
-            observer.stop()
+            # Finish the files in hand before the observer goes, so that no event
+            # arrives at a stopped observer; what was not started stays in the inbox.
             self._pool.shutdown(wait=True, cancel_futures=True)
+            observer.stop()
             observer.join(timeout=5)
             log.info("watcher stopped")
+
+    @staticmethod
+    def _guarded(step: Callable[[], _T]) -> _T | None:
+        """Run one step of the loop; a passing fault (a share gone away) never ends it."""
+        try:
+            return step()
+        except Exception:
+            log.exception("watcher step %s failed; trying again shortly", step.__name__)
+            return None
 
 
 def _can_open(path: Path) -> bool:

@@ -44,6 +44,11 @@ def start_watcher(settings: Settings) -> subprocess.Popen[bytes]:
     )
 
 
+def sources(archive: Archive) -> int:
+    with archive.sessions() as session:
+        return session.scalar(select(func.count(Source.id))) or 0
+
+
 def drop_documents(inbox: Path, staging: Path) -> int:
     """Write 30 distinct documents and 2 byte-identical copies; the number of files."""
     inbox.mkdir(parents=True)
@@ -69,28 +74,30 @@ def test_kill_9_at_any_moment_loses_nothing_and_duplicates_nothing(
     interrupted = 0  # rounds killed with a file in hand
     for _ in range(ROUNDS):
         process = start_watcher(sqlite_settings)
-        time.sleep(rng.uniform(0.6, 2.0))
+        # Kill while a file is in hand: once a claim appears, after a random moment.
+        deadline = time.monotonic() + 30
+        while not pending_claims(sqlite_settings) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 0.3))
         process.send_signal(signal.SIGKILL)
         process.wait()
         interrupted += bool(pending_claims(sqlite_settings))
     assert interrupted, "no round was killed mid-ingest: the test proves nothing"
 
     process = start_watcher(sqlite_settings)
-    deadline = time.monotonic() + 120
     with Archive.open(sqlite_settings) as archive:
-        while time.monotonic() < deadline:
-            with archive.sessions() as session:
-                if session.scalar(select(func.count(Source.id))) == total:
-                    break
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and sources(archive) < total:
             time.sleep(0.2)
         time.sleep(0.5)
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=30)
-        assert process.returncode == 0, stderr.decode()
-        assert b"watcher stopped" in stderr
+        log = stderr.decode()
+        assert process.returncode == 0, log
+        assert "watcher stopped" in log
 
         with archive.sessions() as session:
-            assert session.scalar(select(func.count(Source.id))) == total
+            assert sources(archive) == total, log
             assert session.scalar(select(func.count(Document.id))) == total - 2
             stored = set(session.scalars(select(Document.original_path)))
     originals = {

@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,6 +15,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # transactions are begun by _begin_immediate
     cursor = dbapi_connection.cursor()
     # WAL lets the web desk read while the watcher writes; NORMAL is durable in WAL
     # mode except for the last commits before a power cut (originals are fsynced).
@@ -25,6 +26,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_immediate(connection: Connection) -> None:
+    # A deferred transaction that reads and then writes fails at once with "database
+    # is locked" when another writer committed in between (WAL snapshots); taking the
+    # write lock up front makes it wait its turn (busy_timeout) instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def connect(url: str) -> Engine:
     """An engine for the register at ``url`` (SQLite file or PostgreSQL)."""
     parsed = make_url(url)
@@ -33,6 +41,7 @@ def connect(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _begin_immediate)
         return engine
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, not psycopg2
