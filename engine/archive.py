@@ -6,8 +6,11 @@ offers the few operations the shells share. The rules live elsewhere.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,13 +34,15 @@ class Archive:
     pipeline: Pipeline
 
     @classmethod
-    def open(cls, settings: Settings) -> Archive:
-        """Create the data root's folders and bring the register up to date."""
-        settings.ensure_folders()
-        for root in (settings.originals, settings.quarantine):
-            sweep_incoming(root)
+    def open(cls, settings: Settings, *, prepare: bool = True) -> Archive:
+        """Open the archive; ``prepare``: create its folders, tidy up after a crash and
+        bring the register up to date (a worker process skips it: its parent did it)."""
         engine = connect(settings.database_url)
-        migrate(engine)
+        if prepare:
+            settings.ensure_folders()
+            for root in (settings.originals, settings.quarantine):
+                sweep_incoming(root)
+            migrate(engine)
         sessions = session_factory(engine)
         model = load_model(settings.model_path) if settings.model_path.exists() else None
         return cls(settings, engine, sessions, Pipeline(settings, sessions, model=model))
@@ -58,21 +63,36 @@ class Archive:
     def ingest_files(
         self, files: Iterable[Path], on_done: Callable[[Outcome], None] | None = None
     ) -> list[Outcome]:
-        """Ingest the user's files in place (a bulk back-fill): they are not moved."""
-        outcomes = []
-        for path in files:
-            resolved = path.resolve()
-            outcome = self.pipeline.process(
-                Arrival(resolved, path.name, str(resolved), consume=False)
-            )
-            outcomes.append(outcome)
-            if on_done:
-                on_done(outcome)
-        return outcomes
+        """Ingest the user's files in place (a bulk back-fill): they are not moved.
+
+        Large batches are spread over ``settings.workers`` processes.
+        """
+        arrivals = [
+            Arrival(path.resolve(), path.name, str(path.resolve()), consume=False)
+            for path in files
+        ]
+        if self.settings.workers < 2 or len(arrivals) < 4 * self.settings.workers:
+            return _collect(map(self.pipeline.process, arrivals), on_done)
+        pool = worker_pool(self.settings)
+        try:
+            return _collect(pool.map(process_in_worker, arrivals, chunksize=4), on_done)
+        finally:  # on Ctrl-C, what was not started stays undone
+            pool.shutdown(cancel_futures=True)
 
     def count_documents(self) -> int:
         with self.sessions() as session:
             return session.scalar(select(func.count(Document.id))) or 0
+
+
+def _collect(
+    outcomes: Iterable[Outcome], on_done: Callable[[Outcome], None] | None
+) -> list[Outcome]:
+    collected = []
+    for outcome in outcomes:
+        collected.append(outcome)
+        if on_done:
+            on_done(outcome)
+    return collected
 
 
 def files_under(paths: Iterable[Path], skip: Path | None = None) -> Iterator[Path]:
@@ -139,3 +159,33 @@ def list_documents(
 def document_history(session: Session, document_id: int) -> list[AuditEvent]:
     query = select(AuditEvent).where(AuditEvent.document_id == document_id)
     return list(session.scalars(query.order_by(AuditEvent.at, AuditEvent.id)))
+
+
+# --- worker processes ---------------------------------------------------------
+# Extraction, metadata and classification are CPU-bound Python: a second core helps
+# only from a second process. Each worker opens its own archive; files are claimed
+# and their outcomes collected by the parent.
+
+_worker_archive: Archive | None = None
+
+
+def _start_worker(settings: Settings) -> None:
+    global _worker_archive
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent finishes what is in hand
+    _worker_archive = Archive.open(settings, prepare=False)
+
+
+def process_in_worker(arrival: Arrival) -> Outcome:
+    """Run the pipeline over one file in a worker process of :func:`worker_pool`."""
+    assert _worker_archive is not None, "started by worker_pool"
+    return _worker_archive.pipeline.process(arrival)
+
+
+def worker_pool(settings: Settings) -> ProcessPoolExecutor:
+    """Processes that file documents; spawned, so no thread or lock is inherited."""
+    return ProcessPoolExecutor(
+        settings.workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(settings,),
+    )
