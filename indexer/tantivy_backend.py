@@ -1,0 +1,255 @@
+"""The default backend: tantivy (Rust, via tantivy-py).
+
+Text reaches tantivy already segmented: :func:`indexer.analysis.index_terms`
+joined by spaces, indexed with tantivy's built-in ``whitespace`` tokenizer, so
+positions (for phrases) are those of the term sequence and nothing needs
+registering before the index is opened.
+
+Writing: tantivy allows one ``IndexWriter`` per index directory, guarded by a
+lock file. This backend takes the writer on the first ``add``/``delete``/
+``clear`` and gives it back at ``commit`` or ``close``; threads of one process
+share it under a lock. Another process that wants to write meanwhile retries
+for :data:`LOCK_TIMEOUT` seconds and then gets :class:`IndexLocked`. Readers are
+never blocked: a search sees the last commit (another process's commits
+within about a second, when tantivy's reader notices the new ``meta.json``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from itertools import chain
+from pathlib import Path
+
+import tantivy
+
+from indexer import analysis
+from indexer._backend import (
+    BaseIndex,
+    Field,
+    RawHit,
+    corrupt,
+    prepare,
+    read_marker,
+    watermark_of,
+    watermark_payload,
+    write_marker,
+)
+from indexer.api import IndexDocument, IndexLocked
+
+LOCK_TIMEOUT = 10.0  # seconds another process may hold the writer before IndexLocked
+WRITER_HEAP = 128_000_000
+_EXACT = (Field.DOC_NUMBER, Field.KIND, Field.ATTRIBUTE, Field.REASON)
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field(Field.DOC_ID, indexed=True, fast=True)
+    for field in (Field.TEXT, Field.TITLE):
+        builder.add_text_field(field, tokenizer_name="whitespace", index_option="position")
+    builder.add_text_field(Field.ISSUER, tokenizer_name="whitespace", index_option="freq")
+    for field in _EXACT:
+        builder.add_text_field(field, tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field(Field.ISSUED, indexed=True, fast=True)
+    builder.add_integer_field(Field.INGESTED, indexed=True, fast=True)
+    builder.add_bytes_field(Field.PAYLOAD, stored=True)
+    builder.add_integer_field(Field.META, indexed=True)
+    return builder.build()
+
+
+class TantivyQueries:
+    """:class:`indexer._backend.QueryBuilder` for tantivy."""
+
+    def __init__(self, schema: tantivy.Schema) -> None:
+        self._schema = schema
+
+    def term(self, field: Field, value: str) -> tantivy.Query:
+        return tantivy.Query.term_query(self._schema, field, value)
+
+    def phrase(self, field: Field, terms: Sequence[str]) -> tantivy.Query:
+        return tantivy.Query.phrase_query(self._schema, field, list(terms))
+
+    def int_range(self, field: Field, lower: int, upper: int) -> tantivy.Query:
+        return tantivy.Query.range_query(
+            self._schema, field, tantivy.FieldType.Integer, lower, upper
+        )
+
+    def documents(self) -> tantivy.Query:
+        return tantivy.Query.exists_query(Field.DOC_ID)
+
+    def all_of(self, queries: Sequence[tantivy.Query]) -> tantivy.Query:
+        return self._boolean(tantivy.Occur.Must, queries)
+
+    def any_of(self, queries: Sequence[tantivy.Query]) -> tantivy.Query:
+        return self._boolean(tantivy.Occur.Should, queries)
+
+    def combine(
+        self,
+        required: tantivy.Query,
+        boosts: Sequence[tantivy.Query],
+        excluded: Sequence[tantivy.Query],
+        filters: Sequence[tantivy.Query],
+    ) -> tantivy.Query:
+        must, should, must_not = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
+        return tantivy.Query.boolean_query(
+            [(must, required)]
+            + [(should, query) for query in boosts]
+            + [(must_not, query) for query in excluded]
+            + [(must, tantivy.Query.const_score_query(query, 0.0)) for query in filters]
+        )
+
+    def boost(self, query: tantivy.Query, factor: float) -> tantivy.Query:
+        return tantivy.Query.boost_query(query, factor)
+
+    @staticmethod
+    def _boolean(occur: tantivy.Occur, queries: Sequence[tantivy.Query]) -> tantivy.Query:
+        if len(queries) == 1:
+            return queries[0]
+        return tantivy.Query.boolean_query([(occur, query) for query in queries])
+
+
+class TantivyIndex(BaseIndex[tantivy.Query]):
+    backend = "tantivy"
+
+    def __init__(self, path: Path) -> None:
+        schema = _schema()
+        try:
+            if read_marker(path, self.backend):
+                self._index = tantivy.Index.open(str(path))
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._index = tantivy.Index(schema, path=str(path), reuse=False)
+                write_marker(path, self.backend)
+        except ValueError as exc:  # tantivy reports unreadable files as ValueError
+            raise corrupt(path, exc) from exc
+        super().__init__(path, TantivyQueries(schema))
+        self._writer: tantivy.IndexWriter | None = None
+
+    # -- writing ----------------------------------------------------------
+
+    def add(self, docs: Iterable[IndexDocument]) -> None:
+        with self._lock:
+            writer = self._acquire_writer()
+            for doc in docs:
+                writer.delete_documents_by_term(Field.DOC_ID, doc.doc_id)
+                writer.add_document(self._document(doc))
+
+    def delete(self, doc_ids: Iterable[int]) -> None:
+        with self._lock:
+            writer = self._acquire_writer()
+            for doc_id in doc_ids:
+                writer.delete_documents_by_term(Field.DOC_ID, doc_id)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._acquire_writer().delete_all_documents()
+
+    def commit(self) -> None:
+        with self._lock:
+            if self._pending_watermark is not None:
+                writer = self._acquire_writer()
+                writer.delete_documents_by_term(Field.META, 1)
+                record = tantivy.Document()
+                record.add_integer(Field.META, 1)
+                record.add_bytes(Field.PAYLOAD, watermark_payload(self._pending_watermark).encode())
+                writer.add_document(record)
+                self._pending_watermark = None
+            if self._writer is not None:
+                self._writer.commit()
+                self._release_writer()
+                self._index.reload()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                self._writer.rollback()
+                self._release_writer()
+            self._pending_watermark = None
+
+    def _acquire_writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            deadline = time.monotonic() + LOCK_TIMEOUT
+            while True:
+                try:
+                    self._writer = self._index.writer(heap_size=WRITER_HEAP)
+                    break
+                except ValueError as exc:
+                    if "LockBusy" not in str(exc):
+                        raise
+                    if time.monotonic() > deadline:
+                        raise IndexLocked(
+                            f"{self.path} 正被其他进程写入 / another process is writing "
+                            f"to the index and kept its lock for {LOCK_TIMEOUT:.0f} s."
+                        ) from exc
+                    time.sleep(0.05)
+        return self._writer
+
+    def _release_writer(self) -> None:
+        assert self._writer is not None
+        # Letting merges finish leaves a compact index; dropping the writer
+        # frees the lock file for other processes.
+        self._writer.wait_merging_threads()
+        self._writer = None
+
+    @staticmethod
+    def _document(doc: IndexDocument) -> tantivy.Document:
+        prepared = prepare(doc)
+        record = tantivy.Document()
+        record.add_integer(Field.DOC_ID, prepared.doc_id)
+        # Each part is analysed once; jieba segments text between line breaks
+        # independently, so joining the parts' terms equals analysing the parts
+        # joined by line breaks (what whoosh does).
+        title, issuer, *rest = (
+            analysis.index_terms(part, normalized=True) for part in prepared.parts
+        )
+        record.add_text(Field.TEXT, " ".join(chain(title, issuer, *rest)))
+        record.add_text(Field.TITLE, " ".join(title))
+        record.add_text(Field.ISSUER, " ".join(issuer))
+        for field, value in (
+            (Field.DOC_NUMBER, prepared.doc_number_key),
+            (Field.KIND, prepared.kind),
+            (Field.ATTRIBUTE, prepared.attribute),
+            (Field.REASON, prepared.reason),
+        ):
+            if value:
+                record.add_text(field, value)
+        record.add_integer(Field.ISSUED, prepared.issued)
+        record.add_integer(Field.INGESTED, prepared.ingested)
+        record.add_bytes(Field.PAYLOAD, prepared.payload.encode())
+        return record
+
+    # -- reading ----------------------------------------------------------
+
+    @property
+    def watermark(self) -> str | None:
+        searcher = self._index.searcher()
+        hits = searcher.search(tantivy.Query.term_query(self._index.schema, Field.META, 1), 1).hits
+        return watermark_of(self._payload(searcher, hits[0][1]) if hits else None)
+
+    def count(self) -> int:
+        searcher = self._index.searcher()
+        result = searcher.search(tantivy.Query.exists_query(Field.DOC_ID), 1, count=True)
+        return int(result.count)  # type: ignore[attr-defined]  # not in tantivy's stub
+
+    def _execute(
+        self, query: tantivy.Query, by_date: bool, offset: int, limit: int
+    ) -> tuple[int, list[RawHit]]:
+        searcher = self._index.searcher()
+        result = searcher.search(
+            query,
+            limit,
+            count=True,
+            order_by_field=Field.ISSUED if by_date else None,
+            offset=offset,
+            order=tantivy.Order.Desc,
+        )
+        return result.count, [  # type: ignore[attr-defined]
+            RawHit(self._payload(searcher, address), None if by_date else score)
+            for score, address in result.hits
+        ]
+
+    @staticmethod
+    def _payload(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> str:
+        payload = searcher.doc(address).get_first(Field.PAYLOAD)
+        assert isinstance(payload, bytes), "every record stores a payload"
+        return payload.decode()
