@@ -22,6 +22,7 @@ from engine.config import Settings
 from engine.pipeline import Arrival, Outcome, Pipeline, pending_claims
 from engine.register.db import connect, migrate, session_factory
 from engine.register.models import AuditEvent, Document
+from engine.search import SearchIndex
 from engine.store import sweep_incoming
 from engine.watchrules import is_ignored
 
@@ -32,6 +33,7 @@ class Archive:
     engine: Engine
     sessions: sessionmaker[Session]
     pipeline: Pipeline
+    _search: SearchIndex | None = None
 
     @classmethod
     def open(cls, settings: Settings, *, prepare: bool = True) -> Archive:
@@ -48,7 +50,18 @@ class Archive:
         return cls(settings, engine, sessions, Pipeline(settings, sessions, model=model))
 
     def close(self) -> None:
+        if self._search is not None:
+            self._search.close()
         self.engine.dispose()
+
+    def search_index(self) -> SearchIndex:
+        """The search index, opened and brought in step with the register on first use."""
+        if self._search is None:
+            self._search = SearchIndex(
+                self.settings.index_dir, self.sessions, self.settings.index_backend
+            )
+            self._search.sync()
+        return self._search
 
     def __enter__(self) -> Archive:
         return self
@@ -68,8 +81,7 @@ class Archive:
         Large batches are spread over ``settings.workers`` processes.
         """
         arrivals = [
-            Arrival(path.resolve(), path.name, str(path.resolve()), consume=False)
-            for path in files
+            Arrival(path.resolve(), path.name, str(path.resolve()), consume=False) for path in files
         ]
         if self.settings.workers < 2 or len(arrivals) < 4 * self.settings.workers:
             return _collect(map(self.pipeline.process, arrivals), on_done)

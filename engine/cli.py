@@ -10,6 +10,7 @@ import logging
 import signal
 import sys
 import threading
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -21,10 +22,11 @@ from sqlalchemy.orm import selectinload
 from engine.archive import Archive, document_history, document_view, files_under, list_documents
 from engine.cli_review import classify_command, review_app
 from engine.cliutil import JsonOption, err, fail, open_archive, out, print_json
-from engine.codes import Attribute
+from engine.codes import Attribute, Reason
 from engine.config import load_settings
 from engine.pipeline import Outcome, Status
 from engine.register.models import Document
+from indexer import QueryError, SearchQuery
 
 app = typer.Typer(
     help="gongkai — the records desk for 政府信息公开.",
@@ -73,6 +75,7 @@ def ingest(
             files = list(files_under(paths, skip=archive.settings.home))
         except FileNotFoundError as error:
             raise fail(str(error)) from error
+        search_index = archive.search_index()  # in step before, so the count below is ours
         progress = Progress(
             TextColumn("[bold]filing"),
             BarColumn(),
@@ -91,11 +94,12 @@ def ingest(
                     progress.console.print(_outcome_line(outcome), highlight=False)
 
             outcomes = archive.ingest_files(files, advance)
+        indexed = search_index.sync().indexed
     counts = {status.value: 0 for status in Status}
     for outcome in outcomes:
         counts[outcome.status.value] += 1
     if as_json:
-        print_json({"counts": counts, "files": [o.to_dict() for o in outcomes]})
+        print_json({"counts": counts, "indexed": indexed, "files": [o.to_dict() for o in outcomes]})
     else:
         out.print(", ".join(f"{n} {status}" for status, n in counts.items() if n), highlight=False)
 
@@ -120,6 +124,7 @@ def watch(
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     with Archive.open(settings) as archive:
+        archive.search_index()  # checked against the register, rebuilt if need be
         err.print(f"watching {settings.inbox} (Ctrl-C to stop)", highlight=False)
         watcher = Watcher(
             archive,
@@ -220,3 +225,73 @@ def show(
 
 def main() -> None:
     app()
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str, typer.Argument(help='Words, "phrases", -exclusions, OR; or a 发文字号.')
+    ] = "",
+    attribute: Annotated[Attribute | None, typer.Option(help="公开属性.")] = None,
+    reason: Annotated[Reason | None, typer.Option(help="不予公开 reason code.")] = None,
+    year: Annotated[int | None, typer.Option(help="Year of the 成文日期.")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="成文日期 from YYYY-MM-DD.")
+    ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="成文日期 to YYYY-MM-DD.")] = None,
+    issuer: Annotated[str | None, typer.Option(help="发文机关 (words of it).")] = None,
+    kind: Annotated[str | None, typer.Option(help="文种: 通知, 请示 …")] = None,
+    doc_number: Annotated[str | None, typer.Option(help="发文字号, any brackets.")] = None,
+    sort: Annotated[str, typer.Option(help="relevance or date.")] = "relevance",
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Full-text search of the archive."""
+    try:
+        request = SearchQuery(
+            text=query,
+            attribute=attribute.value if attribute else None,
+            reason=reason.value if reason else None,
+            year=year,
+            date_from=date.fromisoformat(date_from) if date_from else None,
+            date_to=date.fromisoformat(date_to) if date_to else None,
+            issuer=issuer,
+            kind=kind,
+            doc_number=doc_number,
+            limit=limit,
+            offset=offset,
+            sort="date" if sort == "date" else "relevance",
+        )
+    except ValueError as error:
+        raise fail(f"bad search: {error}") from error
+    with open_archive() as archive:
+        try:
+            found = archive.search_index().search(request)
+        except QueryError as error:
+            raise fail(str(error)) from error
+    if as_json:
+        print_json(found)
+        return
+    hits = found["hits"]
+    out.print(f"{found['total']} documents", highlight=False)
+    for hit in hits:  # type: ignore[attr-defined]
+        label = Attribute(hit["attribute"]).label if hit["attribute"] else ""
+        head = f"[bold]{hit['id']}[/] {hit['title'] or '、'.join(hit['file_names'])}"
+        out.print(f"{head}  {hit['doc_number'] or ''} {hit['issue_date'] or ''} {label}")
+        out.print(f"    {hit['snippet']}", highlight=False)
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the register."""
+    with open_archive() as archive:
+        progress = Progress(
+            TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), console=err
+        )
+        with progress:
+            task = progress.add_task("", total=None)
+            report = archive.search_index().rebuild(
+                lambda done, total: progress.update(task, completed=done, total=total)
+            )
+    out.print(f"indexed {report.indexed} documents", highlight=False)

@@ -6,6 +6,7 @@ the shells pass around (no global state):
 * ``GONGKAI_HOME``: the data root, default ``./archive``;
 * ``GONGKAI_DATABASE_URL``: the register, default SQLite ``<home>/gongkai.db``;
 * ``GONGKAI_INBOX``: the drop folder, default ``<home>/inbox``;
+* ``GONGKAI_INDEX_BACKEND``: the search engine, ``tantivy`` (default) or ``whoosh``;
 * ``GONGKAI_SIGNOFF_LEVELS``: the review levels a decision needs, default
   ``drafter,reviewer,approver`` (拟定意见, 审查, 批准).
 """
@@ -28,6 +29,7 @@ class Settings:
     settle_seconds: float = 1.0  # a dropped file must be unchanged this long before it is taken
     workers: int = 2
     signoff_levels: tuple[Level, ...] = ALL_LEVELS  # which of 拟定意见/审查/批准 a decision needs
+    index_backend: str = "tantivy"  # or whoosh (pure Python, slower)
 
     @property
     def originals(self) -> Path:
@@ -79,4 +81,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         settle_seconds=float(env.get("GONGKAI_SETTLE_SECONDS", "1.0")),
         workers=int(env.get("GONGKAI_WORKERS", "2")),
         signoff_levels=parse_levels(env.get("GONGKAI_SIGNOFF_LEVELS", "drafter,reviewer,approver")),
+        index_backend=env.get("GONGKAI_INDEX_BACKEND", "tantivy"),
     )

@@ -138,8 +138,12 @@ class Watcher:
             log.exception("could not file %s; it will be retried", arrival.file_name)
             return
         log.info("%s: %s %s", outcome.file_name, outcome.status.value, outcome.message)
+        self._guarded(self._sync_index)  # searchable in the same step that filed it
         if self.on_outcome:
             self.on_outcome(outcome)
+
+    def _sync_index(self) -> None:
+        self.archive.search_index().sync()
 
     def _retry_claims(self) -> None:
         """Redo claims left by a stopped process, or by a failure of the register."""
@@ -183,6 +187,7 @@ class Watcher:
                     self._rescan.clear()
                     self._guarded(self._scan_inbox)
                     self._guarded(self._retry_claims)
+                    self._guarded(self._sync_index)  # changes other processes made
                     next_rescan = time.monotonic() + RESCAN_SECONDS
                 for path in self._guarded(self._settled) or ():
                     self._submit(self._take, path)

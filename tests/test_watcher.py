@@ -16,6 +16,7 @@ from engine.config import Settings
 from engine.pipeline import Outcome, Status
 from engine.register.models import Document, Source
 from engine.watcher import Watcher
+from indexer import SearchQuery
 from tests.builders import build_docx, build_pdf
 
 
@@ -138,3 +139,13 @@ def test_many_files_at_once_are_each_filed_exactly_once(sqlite_settings: Setting
             assert session.scalar(select(func.count(Document.id))) == 24
             assert session.scalar(select(func.count(Source.id))) == 25
     assert inbox_files(sqlite_settings) == []
+
+
+def test_a_dropped_file_is_searchable_once_filed(sqlite_settings: Settings) -> None:
+    inbox = sqlite_settings.inbox
+    inbox.mkdir(parents=True)
+    with watching(sqlite_settings) as (archive, outcomes):
+        (inbox / "防汛.txt").write_text("关于做好防汛抗旱工作的通知\n内容。", encoding="utf-8")
+        wait_for(lambda: len(outcomes) == 1)
+        found = archive.search_index().search(SearchQuery("防汛抗旱"))
+        assert found["total"] == 1

@@ -1,0 +1,139 @@
+"""The search index kept in step with the register: filed, reviewed, lost and rebuilt."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from engine.archive import Archive
+from engine.cli import app
+from engine.codes import Attribute, Reason
+from engine.config import Settings
+from engine.register.models import Document
+from engine.review import Action, Level, Position
+from engine.review import SignOff as Signature
+from engine.signoff import sign
+from indexer import SearchQuery
+from tests.builders import build_docx, build_pdf
+
+NOTICE = [
+    "乌海市人民政府办公厅文件",
+    "乌海政办发〔2007〕55号",
+    "乌海市人民政府办公厅关于印发乌海市政务公开示范点建设工作方案的通知",
+    "各区人民政府，市府各部门：",
+    "现将《乌海市政务公开示范点建设工作方案》印发给你们，请认真贯彻执行。",
+    "二○○七年十二月二十八日",
+]
+REQUEST = [
+    "澄住建〔2022〕47号",
+    "关于追加老旧城区排水管网改造资金的请示",
+    "区人民政府：",
+    "拟追加排水管网改造资金，请予审批。以上意见当否，请批示。",
+    "2022年6月8日",
+]
+
+
+@pytest.fixture
+def filed(archive: Archive, tmp_path: Path) -> Archive:
+    archive.ingest_files(
+        [build_docx(tmp_path / "示范点.docx", NOTICE), build_pdf(tmp_path / "请示.pdf", REQUEST)]
+    )
+    return archive
+
+
+def ids(archive: Archive, **query: object) -> list[int]:
+    found = archive.search_index().search(SearchQuery(**query))  # type: ignore[arg-type]
+    return [hit["id"] for hit in found["hits"]]  # type: ignore[attr-defined, index]
+
+
+def test_filed_documents_are_found_by_word_number_and_filter(filed: Archive) -> None:
+    found = filed.search_index().search(SearchQuery("示范点"))
+    [hit] = found["hits"]  # type: ignore[misc]
+    assert hit["doc_number"] == "乌海政办发〔2007〕55号"
+    assert hit["file_names"] == ["示范点.docx"]
+    assert "【示范点】" in hit["snippet"]
+    assert ids(filed, text="乌海政办发[2007]55号") == [hit["id"]]
+    assert len(ids(filed, text="排水管网")) == 1
+    assert ids(filed, text="排水管网", attribute="proactive") == []
+
+
+def test_a_review_decision_reaches_the_index(filed: Archive) -> None:
+    [request_id] = ids(filed, text="排水管网")
+    assert ids(filed, text="排水管网", attribute="withheld", reason="process_info") == [request_id]
+    public = Position(Attribute.PROACTIVE)
+    with filed.sessions.begin() as session:
+        document = session.get(Document, request_id)
+        assert document is not None
+        now = datetime.now(UTC)
+        first = Signature(Level.DRAFTER, "甲", now, Action.OVERRIDE, public, "已办结")
+        sign(session, document, first, filed.settings.signoff_levels)
+        for level in (Level.REVIEWER, Level.APPROVER):
+            sign(session, document, Signature(level, "乙", now, Action.CONFIRM, public),
+                 filed.settings.signoff_levels)  # fmt: skip
+    report = filed.search_index().sync()
+    assert (report.rebuilt, report.indexed) == (False, 1)
+    assert ids(filed, text="排水管网", attribute="proactive") == [request_id]
+    assert ids(filed, text="排水管网", reason=Reason.PROCESS_INFO.value) == []
+
+
+def test_deleting_the_index_loses_nothing(filed: Archive, settings: Settings) -> None:
+    before = ids(filed, text="示范点 OR 排水管网")
+    filed.close()
+    shutil.rmtree(settings.index_dir)
+    with Archive.open(settings) as again:
+        assert ids(again, text="示范点 OR 排水管网") == before
+        assert again.search_index().sync().indexed == 0, "rebuilt once, then in step"
+
+
+def test_a_corrupt_index_is_set_aside_and_rebuilt(filed: Archive, settings: Settings) -> None:
+    filed.close()
+    settings.index_dir.mkdir(exist_ok=True)  # the index was never opened: garbage in its place
+    (settings.index_dir / "meta.json").write_text("{ not json", encoding="utf-8")
+    with Archive.open(settings) as again:
+        assert len(ids(again, text="示范点 OR 排水管网")) == 2
+    assert any(p.name.startswith("index.corrupt-") for p in settings.home.iterdir())
+
+
+def test_changes_made_while_the_index_was_closed_are_caught_up(
+    filed: Archive, settings: Settings, tmp_path: Path
+) -> None:
+    filed.close()
+    with Archive.open(settings) as other:  # another process files without the index
+        other.ingest_files([build_docx(tmp_path / "新.docx", ["关于防汛抗旱工作的通知", "内容。"])])
+    with Archive.open(settings) as again:
+        assert len(ids(again, text="防汛抗旱")) == 1
+
+
+@pytest.fixture
+def cli(sqlite_settings: Settings) -> CliRunner:
+    return CliRunner(env={"GONGKAI_HOME": str(sqlite_settings.home), "GONGKAI_DATABASE_URL": ""})
+
+
+def test_search_and_reindex_commands(cli: CliRunner, tmp_path: Path, seeds: Path) -> None:
+    result = cli.invoke(app, ["ingest", str(seeds), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["indexed"] == 16
+
+    found = cli.invoke(app, ["search", "保密审查", "--json"])
+    assert found.exit_code == 0, found.output
+    data = json.loads(found.stdout)
+    assert data["total"] >= 3
+    assert data["hits"][0]["file_names"][0].startswith("keyouqianqi")
+    for key in ("id", "title", "doc_number", "issue_date", "file_names", "attribute", "score",
+                "snippet"):  # fmt: skip
+        assert key in data["hits"][0]
+
+    dated = json.loads(cli.invoke(app, ["search", "--year", "2007", "--json"]).stdout)
+    assert {hit["issue_date"][:4] for hit in dated["hits"]} == {"2007"}
+
+    bad = cli.invoke(app, ["search", ""])
+    assert bad.exit_code == 1 and "Enter words" in bad.stderr
+    assert cli.invoke(app, ["search", '"unbalanced', "--json"]).exit_code == 0
+
+    rebuilt = cli.invoke(app, ["reindex"])
+    assert rebuilt.exit_code == 0 and "indexed 16 documents" in rebuilt.stdout
