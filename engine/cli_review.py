@@ -18,7 +18,7 @@ from engine.classify import (
     save_model,
     train_model,
 )
-from engine.cliutil import JsonOption, fail, open_archive, out, print_json
+from engine.cliutil import JsonOption, err, fail, open_archive, out, print_json
 from engine.codes import Attribute, Reason
 from engine.extract import ExtractionError, extract
 from engine.metadata import DocumentMetadata, parse_metadata
@@ -26,6 +26,7 @@ from engine.register.models import Document, Proposal, SignOff
 from engine.review import Action, Level, Position, ReviewError, ReviewState
 from engine.review import SignOff as Signature
 from engine.signoff import load_state, review_queue, sign
+from indexer import IndexLocked
 
 review_app = typer.Typer(
     help="The review queue and sign-off (拟定意见 → 审查 → 批准).", no_args_is_help=True
@@ -238,19 +239,24 @@ def _record(
     note: str | None,
     as_json: bool,
 ) -> None:
-    with open_archive() as archive, archive.sessions.begin() as session:
-        document = _document(session, doc_id)
-        required = archive.settings.signoff_levels
-        if position is None:  # a confirmation signs what is under review
-            position = load_state(session, doc_id, required).position
-            if position is None:
-                raise fail(f"document {doc_id} has no proposal to confirm")
-        signature = Signature(level, by, datetime.now(UTC), action, position, note)
-        try:
-            state = sign(session, document, signature, required)
-        except ReviewError as error:
-            raise fail(str(error)) from error
-        view = {"id": doc_id, **_state_view(state)}
+    with open_archive() as archive:
+        with archive.sessions.begin() as session:
+            document = _document(session, doc_id)
+            required = archive.settings.signoff_levels
+            if position is None:  # a confirmation signs what is under review
+                position = load_state(session, doc_id, required).position
+                if position is None:
+                    raise fail(f"document {doc_id} has no proposal to confirm")
+            signature = Signature(level, by, datetime.now(UTC), action, position, note)
+            try:
+                state = sign(session, document, signature, required)
+            except ReviewError as error:
+                raise fail(str(error)) from error
+            view = {"id": doc_id, **_state_view(state)}
+        try:  # searchable by its new attribute at once
+            archive.search_index().sync()
+        except IndexLocked:
+            err.print("the search index is busy; it takes the decision in at its next sync")
     if as_json:
         print_json(view)
     else:
