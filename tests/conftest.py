@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from engine.archive import Archive
+from engine.cli import app
 from engine.config import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,3 +104,19 @@ def sqlite_settings(tmp_path: Path) -> Settings:
         settle_seconds=0.2,
         workers=2,
     )
+
+
+# --- the command line ----------------------------------------------------------
+
+
+@pytest.fixture
+def cli(sqlite_settings: Settings) -> CliRunner:
+    """Runs ``gongkai`` in-process on a fresh data root (SQLite)."""
+    return CliRunner(env={"GONGKAI_HOME": str(sqlite_settings.home), "GONGKAI_DATABASE_URL": ""})
+
+
+def invoke_json(cli: CliRunner, *args: str) -> Any:
+    """``gongkai ARGS --json``: it must succeed and print one JSON value."""
+    result = cli.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)

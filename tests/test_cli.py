@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from engine.cli import app
 from engine.config import Settings
 from tests.builders import build_docx
+from tests.conftest import invoke_json
 
 NOTICE = [
     "乌海政办发〔2007〕55号",
@@ -20,35 +19,24 @@ NOTICE = [
 ]
 
 
-@pytest.fixture
-def cli(sqlite_settings: Settings) -> CliRunner:
-    return CliRunner(env={"GONGKAI_HOME": str(sqlite_settings.home), "GONGKAI_DATABASE_URL": ""})
-
-
-def run(cli: CliRunner, *args: str) -> object:
-    result = cli.invoke(app, [*args, "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
 def test_ingest_list_and_show_in_json(cli: CliRunner, tmp_path: Path) -> None:
     folder = tmp_path / "旧档"
     folder.mkdir()
     build_docx(folder / "通知.docx", NOTICE)
     (folder / "~$通知.docx").write_bytes(b"owner file")
 
-    report = run(cli, "ingest", str(folder))
+    report = invoke_json(cli, "ingest", str(folder))
     assert report["counts"]["filed"] == 1  # type: ignore[index]
     assert len(report["files"]) == 1, "the Office owner file is passed over"  # type: ignore[index]
 
-    [listed] = run(cli, "list")  # type: ignore[misc]
+    [listed] = invoke_json(cli, "list")  # type: ignore[misc]
     assert listed["file_names"] == ["通知.docx"]
     assert listed["doc_number"] == "乌海政办发〔2007〕55号"
     assert listed["issue_date"] == "2021-03-26"
     assert listed["status"] == "filed"
     assert listed["metadata"]["doc_number"] == "乌海政办发〔2007〕55号"
 
-    shown = run(cli, "show", str(listed["id"]))
+    shown = invoke_json(cli, "show", str(listed["id"]))
     assert shown["id"] == listed["id"]  # type: ignore[index]
     assert [e["action"] for e in shown["history"]] == ["ingested"]  # type: ignore[index]
     assert "正文。" in shown["text"]  # type: ignore[index]
@@ -67,7 +55,7 @@ def test_errors_go_to_stderr_with_a_non_zero_exit(cli: CliRunner, tmp_path: Path
 
 
 def test_init_creates_the_data_root(cli: CliRunner, sqlite_settings: Settings) -> None:
-    info = run(cli, "init")
+    info = invoke_json(cli, "init")
     assert info["documents"] == 0  # type: ignore[index]
     assert (sqlite_settings.home / "gongkai.db").exists()
     assert sqlite_settings.inbox.is_dir()

@@ -109,11 +109,6 @@ def test_changes_made_while_the_index_was_closed_are_caught_up(
         assert len(ids(again, text="防汛抗旱")) == 1
 
 
-@pytest.fixture
-def cli(sqlite_settings: Settings) -> CliRunner:
-    return CliRunner(env={"GONGKAI_HOME": str(sqlite_settings.home), "GONGKAI_DATABASE_URL": ""})
-
-
 def test_search_and_reindex_commands(cli: CliRunner, tmp_path: Path, seeds: Path) -> None:
     result = cli.invoke(app, ["ingest", str(seeds), "--json"])
     assert result.exit_code == 0, result.output

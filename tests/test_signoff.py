@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from engine.review import Action, Level, Position, ReviewError
 from engine.review import SignOff as Signature
 from engine.signoff import load_state, record_proposal, review_queue, sign
 from tests.builders import build_docx
+from tests.conftest import invoke_json
 
 REQUEST = [
     "澄江区住房和城乡建设局文件",
@@ -124,17 +124,6 @@ def test_a_later_proposal_does_not_move_a_signed_position(
         state = load_state(session, document.id, required)
         assert state.position == PROCESS and state.signed == (Level.DRAFTER,)
         assert later.id != max(p.id for p in session.scalars(select(Proposal)))
-
-
-@pytest.fixture
-def cli(sqlite_settings: Settings) -> CliRunner:
-    return CliRunner(env={"GONGKAI_HOME": str(sqlite_settings.home), "GONGKAI_DATABASE_URL": ""})
-
-
-def invoke_json(cli: CliRunner, *args: str) -> object:
-    result = cli.invoke(app, [*args, "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def test_classify_a_file_prints_the_contract(cli: CliRunner, tmp_path: Path) -> None:
