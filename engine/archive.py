@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from engine.classify import load_model
 from engine.config import Settings
-from engine.pipeline import Arrival, Outcome, Pipeline, pending_claims
+from engine.pipeline import Arrival, Outcome, Pipeline
 from engine.register.db import connect, migrate, session_factory
 from engine.register.models import AuditEvent, Document
 from engine.search import SearchIndex
@@ -68,10 +68,6 @@ class Archive:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
-
-    def recover(self) -> list[Outcome]:
-        """Finish the files a stopped process had claimed from the inbox."""
-        return [self.pipeline.process(arrival) for arrival in pending_claims(self.settings)]
 
     def ingest_files(
         self, files: Iterable[Path], on_done: Callable[[Outcome], None] | None = None

@@ -31,7 +31,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -120,7 +120,6 @@ class Ingest:
     classification: Classification | None = None
     original_path: Path | None = None
     outcome: Outcome | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def checked(self) -> Checksum:
