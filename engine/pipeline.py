@@ -235,7 +235,7 @@ class Pipeline:
 def compute_checksum(ingest: Ingest, _pipeline: Pipeline) -> None:
     ingest.digest = checksum(ingest.arrival.path)
     if ingest.digest.size == 0:
-        raise Rejected("empty", "the file is empty (0 bytes)")
+        raise Rejected("empty", f"{ingest.arrival.file_name} is empty (0 bytes)")
 
 
 def _record_arrival(ingest: Ingest, pipeline: Pipeline, session: Session, document_id: int) -> None:
@@ -273,7 +273,7 @@ def deduplicate(ingest: Ingest, pipeline: Pipeline) -> None:
 
 def extract_text(ingest: Ingest, _pipeline: Pipeline) -> None:
     try:
-        ingest.extraction = extract(ingest.arrival.path)
+        ingest.extraction = extract(ingest.arrival.path, ingest.arrival.file_name)
     except ExtractionError as error:
         raise Rejected(error.reason, str(error)) from error
 

@@ -144,7 +144,9 @@ def test_bad_files_go_to_quarantine_with_a_reason(
     assert len(kept) == 1 and kept[0].name.endswith(name)
     assert kept[0].read_bytes() == content, "a bad file is kept, never deleted"
     reason_file = kept[0].with_name(kept[0].name + ".reason.txt")
-    assert f"reason: {reason}" in reason_file.read_text(encoding="utf-8")
+    reason_text = reason_file.read_text(encoding="utf-8")
+    assert f"reason: {reason}" in reason_text
+    assert f"message: {name}" in reason_text, "named as the clerk named it, not as claimed"
     assert not (inbox / name).exists()
     with archive.sessions() as session:
         event = session.scalars(select(AuditEvent)).one()

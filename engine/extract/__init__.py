@@ -175,45 +175,50 @@ def _ole2_stream_names(data: bytes) -> set[str]:
     return found
 
 
-def extract(path: Path) -> Extraction:
-    """The text of the file at ``path``, read by the extractor for its content's format."""
+def extract(path: Path, name: str | None = None) -> Extraction:
+    """The text of the file at ``path``, read by the extractor for its content's format.
+
+    ``name``: what to call the file in messages (the name it arrived under), and
+    whose extension counts as the name it claims; default ``path.name``.
+    """
+    name = name or path.name
     size = path.stat().st_size
     if size == 0:
-        raise ExtractionError("empty", f"{path.name} is empty (0 bytes)")
+        raise ExtractionError("empty", f"{name} is empty (0 bytes)")
     if size > MAX_FILE_BYTES:
         raise ExtractionError(
-            "too_large", f"{path.name} is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+            "too_large", f"{name} is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
         )
     data = path.read_bytes()
     label = sniff(data)
     extractor = EXTRACTORS.get(label) if label else None
     if extractor is None:
-        raise _not_readable(path, label)
+        raise _not_readable(name, label)
     try:
         result = extractor(data)
     except ExtractionError as exc:
-        raise ExtractionError(exc.reason, f"{path.name}: {exc}") from exc
+        raise ExtractionError(exc.reason, f"{name}: {exc}") from exc
     except Exception as exc:  # a parser's own exception means the bytes are damaged
         raise ExtractionError(
-            "corrupt", f"{path.name}: damaged {label} file ({type(exc).__name__}: {exc})"
+            "corrupt", f"{name}: damaged {label} file ({type(exc).__name__}: {exc})"
         ) from exc
     text = normalize_text(result.text)
     if not text and result.status is DocumentStatus.FILED:
-        raise ExtractionError("empty", f"{path.name}: the {label} file holds no text")
+        raise ExtractionError("empty", f"{name}: the {label} file holds no text")
     return replace(result, text=text)
 
 
-def _not_readable(path: Path, label: str | None) -> ExtractionError:
+def _not_readable(name: str, label: str | None) -> ExtractionError:
     """The error for content no extractor reads. Bytes that are no format at all, or a
     container with nothing telling inside (a zip without word/document.xml), under the
     name of a format we read (x.pdf, x.docx) are a damaged file of that format."""
-    claimed = path.suffix.lower().lstrip(".")
+    claimed = Path(name).suffix.lower().lstrip(".")
     what = _FORMAT_NAMES.get(label, label) if label else "unrecognised content"
     if label in (None, "zip", "ole2") and claimed in EXTRACTORS:
         return ExtractionError(
-            "corrupt", f"{path.name} is named .{claimed} but is {what}, not a readable {claimed}"
+            "corrupt", f"{name} is named .{claimed} but is {what}, not a readable {claimed}"
         )
-    return ExtractionError("unsupported", f"{path.name} is {what}: not supported yet")
+    return ExtractionError("unsupported", f"{name} is {what}: not supported yet")
 
 
 # The extractors import the types above, so they are imported after them.
