@@ -16,9 +16,13 @@ within about a second, when tantivy's reader notices the new ``meta.json``).
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Iterable, Sequence
-from itertools import chain
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import chain, islice
+from multiprocessing import get_context
 from pathlib import Path
 
 import tantivy
@@ -40,6 +44,45 @@ from indexer.api import IndexDocument, IndexLocked
 LOCK_TIMEOUT = 10.0  # seconds another process may hold the writer before IndexLocked
 WRITER_HEAP = 128_000_000
 _EXACT = (Field.DOC_NUMBER, Field.KIND, Field.ATTRIBUTE, Field.REASON)
+PARALLEL_FROM = 2000  # documents in one add() worth a helper process
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """A document analysed for tantivy: plain values, so a helper process can make them."""
+
+    doc_id: int
+    text: str
+    title: str
+    issuer: str
+    exact: tuple[tuple[str, str], ...]
+    issued: int
+    ingested: int
+    payload: bytes
+
+
+def _analyse(doc: IndexDocument) -> _Fields:
+    prepared = prepare(doc)
+    # Each part is analysed once; jieba segments text between line breaks
+    # independently, so joining the parts' terms equals analysing the parts
+    # joined by line breaks (what whoosh does).
+    title, issuer, *rest = (analysis.index_terms(part, normalized=True) for part in prepared.parts)
+    exact = (
+        (Field.DOC_NUMBER, prepared.doc_number_key),
+        (Field.KIND, prepared.kind),
+        (Field.ATTRIBUTE, prepared.attribute),
+        (Field.REASON, prepared.reason),
+    )
+    return _Fields(
+        doc_id=prepared.doc_id,
+        text=" ".join(chain(title, issuer, *rest)),
+        title=" ".join(title),
+        issuer=" ".join(issuer),
+        exact=tuple((field, value) for field, value in exact if value),
+        issued=prepared.issued,
+        ingested=prepared.ingested,
+        payload=prepared.payload.encode(),
+    )
 
 
 def _schema() -> tantivy.Schema:
@@ -124,15 +167,30 @@ class TantivyIndex(BaseIndex[tantivy.Query]):
             raise corrupt(path, exc) from exc
         super().__init__(path, TantivyQueries(schema))
         self._writer: tantivy.IndexWriter | None = None
+        self._analyser: ProcessPoolExecutor | None = None
 
     # -- writing ----------------------------------------------------------
 
     def add(self, docs: Iterable[IndexDocument]) -> None:
         with self._lock:
             writer = self._acquire_writer()
-            for doc in docs:
-                writer.delete_documents_by_term(Field.DOC_ID, doc.doc_id)
-                writer.add_document(self._document(doc))
+            for fields in self._analysed(docs):
+                writer.delete_documents_by_term(Field.DOC_ID, fields.doc_id)
+                writer.add_document(self._record(fields))
+
+    def _analysed(self, docs: Iterable[IndexDocument]) -> Iterator[_Fields]:
+        """Each document's analysed fields, in order. Analysis (segmentation) is Python
+        work and nearly all of indexing time (tantivy adds a document in ~15 µs): a
+        large batch (a rebuild) is analysed by helper processes on every core."""
+        docs = iter(docs)
+        head = list(islice(docs, PARALLEL_FROM))
+        if len(head) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+            yield from map(_analyse, head)
+            return
+        if self._analyser is None:
+            workers = os.cpu_count() or 2  # tantivy's own writing is cheap beside analysis
+            self._analyser = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+        yield from self._analyser.map(_analyse, chain(head, docs), chunksize=256)
 
     def delete(self, doc_ids: Iterable[int]) -> None:
         with self._lock:
@@ -165,6 +223,9 @@ class TantivyIndex(BaseIndex[tantivy.Query]):
                 self._writer.rollback()
                 self._release_writer()
             self._pending_watermark = None
+            if self._analyser is not None:
+                self._analyser.shutdown(cancel_futures=True)
+                self._analyser = None
 
     def _acquire_writer(self) -> tantivy.IndexWriter:
         if self._writer is None:
@@ -192,30 +253,17 @@ class TantivyIndex(BaseIndex[tantivy.Query]):
         self._writer = None
 
     @staticmethod
-    def _document(doc: IndexDocument) -> tantivy.Document:
-        prepared = prepare(doc)
+    def _record(fields: _Fields) -> tantivy.Document:
         record = tantivy.Document()
-        record.add_integer(Field.DOC_ID, prepared.doc_id)
-        # Each part is analysed once; jieba segments text between line breaks
-        # independently, so joining the parts' terms equals analysing the parts
-        # joined by line breaks (what whoosh does).
-        title, issuer, *rest = (
-            analysis.index_terms(part, normalized=True) for part in prepared.parts
-        )
-        record.add_text(Field.TEXT, " ".join(chain(title, issuer, *rest)))
-        record.add_text(Field.TITLE, " ".join(title))
-        record.add_text(Field.ISSUER, " ".join(issuer))
-        for field, value in (
-            (Field.DOC_NUMBER, prepared.doc_number_key),
-            (Field.KIND, prepared.kind),
-            (Field.ATTRIBUTE, prepared.attribute),
-            (Field.REASON, prepared.reason),
-        ):
-            if value:
-                record.add_text(field, value)
-        record.add_integer(Field.ISSUED, prepared.issued)
-        record.add_integer(Field.INGESTED, prepared.ingested)
-        record.add_bytes(Field.PAYLOAD, prepared.payload.encode())
+        record.add_integer(Field.DOC_ID, fields.doc_id)
+        record.add_text(Field.TEXT, fields.text)
+        record.add_text(Field.TITLE, fields.title)
+        record.add_text(Field.ISSUER, fields.issuer)
+        for field, value in fields.exact:
+            record.add_text(field, value)
+        record.add_integer(Field.ISSUED, fields.issued)
+        record.add_integer(Field.INGESTED, fields.ingested)
+        record.add_bytes(Field.PAYLOAD, fields.payload)
         return record
 
     # -- reading ----------------------------------------------------------

@@ -619,3 +619,21 @@ def test_replace_keeps_the_metadata_current(index: Index) -> None:
     filled(index, replace(original, attribute=Attribute.WITHHELD, reason=Reason.STATE_SECRET))
     assert found(index, "公开", attribute="on_request") == set()
     assert found(index, "公开", attribute="withheld", reason="state_secret") == {1}
+
+
+def test_a_large_batch_is_analysed_in_helper_processes_with_the_same_result(
+    tmp_path: Path,
+) -> None:
+    from indexer.tantivy_backend import PARALLEL_FROM, TantivyIndex, _analyse
+
+    count = PARALLEL_FROM + 50
+    docs = [doc(n, f"第{n}号文件 关于防汛抗旱的通知 编号{n}") for n in range(1, count + 1)]
+    with open_index(tmp_path / "big") as index:
+        assert isinstance(index, TantivyIndex)
+        analysed = list(index._analysed(docs))
+        assert analysed == [_analyse(d) for d in docs], "helpers analyse exactly as inline"
+        index.add(docs)
+        index.commit()
+        assert index.count() == count
+        hits = index.search(SearchQuery(f"编号{count - 1}")).hits
+        assert [hit.doc_id for hit in hits][:1] == [count - 1]
