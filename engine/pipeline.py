@@ -13,9 +13,10 @@ Contract of a stage:
 * it MAY refuse the file by raising :class:`Rejected` with a reason code: the file
   is then moved to the quarantine with a reason file and an audit event;
 * a stage that ``reads_content`` (extract, metadata, classify) and fails in any
-  other way has met a file it cannot handle: that file is quarantined too, and the
-  pipeline goes on with the next file; any other stage's failure (disk, database)
-  is not the file's fault: it propagates and the file stays claimed, to be redone.
+  other way but an ``OSError`` has met a file it cannot handle: that file is
+  quarantined too, and the pipeline goes on with the next file; any other failure
+  (disk, database) is not the file's fault: it propagates and the file stays
+  claimed, to be redone.
 
 Nothing is deleted before its original is stored (fsync) and its register row is
 committed, and every step can be redone: the store is content-addressed and the
@@ -172,8 +173,8 @@ class Pipeline:
             except Rejected as refusal:
                 return self._quarantine(ingest, refusal.reason, str(refusal))
             except Exception as error:
-                if not stage.reads_content:
-                    raise
+                if not stage.reads_content or isinstance(error, OSError):
+                    raise  # the disk or the register, not the file: keep it claimed, redo
                 log.exception("stage %s failed on %s", stage.name, ingest.arrival.file_name)
                 message = f"{stage.name} failed: {type(error).__name__}: {error}"
                 return self._quarantine(ingest, "unreadable", message)

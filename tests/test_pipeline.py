@@ -223,3 +223,26 @@ def test_a_failure_after_storing_leaves_the_claim_to_be_redone_once(
         assert session.scalar(select(func.count(Source.id))) == 1
         document = session.scalars(select(Document)).one()
         assert [s.file_name for s in document.sources] == ["a.docx"]
+
+
+def test_a_disk_error_while_reading_keeps_the_file_claimed_not_quarantined(
+    archive: Archive, tmp_path: Path
+) -> None:
+    dropped = drop(archive.settings.inbox, build_docx(tmp_path / "a.docx", NOTICE))
+    arrival = claim(archive.settings, dropped)
+    assert arrival is not None
+
+    def share_went_away(*_args: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    stages = [
+        Stage("extract", share_went_away, reads_content=True) if s.name == "extract" else s
+        for s in archive.pipeline.stages
+    ]
+    with pytest.raises(OSError):
+        Pipeline(archive.settings, archive.sessions, stages).process(arrival)
+    assert arrival.path.exists()
+    assert [p for p in archive.settings.quarantine.iterdir() if not p.name.startswith(".")] == []
+    assert [o.status for o in map(archive.pipeline.process, pending_claims(archive.settings))] == [
+        Status.FILED
+    ]
