@@ -6,6 +6,7 @@ offers the few operations the shells share. The rules live elsewhere.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -25,6 +26,9 @@ from engine.register.models import AuditEvent, Document
 from engine.search import SearchIndex
 from engine.store import sweep_incoming
 from engine.watchrules import is_ignored
+from indexer import IndexLocked
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -60,7 +64,10 @@ class Archive:
             self._search = SearchIndex(
                 self.settings.index_dir, self.sessions, self.settings.index_backend
             )
-            self._search.sync()
+            try:
+                self._search.sync()
+            except IndexLocked:  # another process (the watcher) writes it and catches up
+                log.warning("the search index is being written by another process")
         return self._search
 
     def __enter__(self) -> Archive:

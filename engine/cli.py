@@ -26,7 +26,7 @@ from engine.codes import Attribute, Reason
 from engine.config import load_settings
 from engine.pipeline import Outcome, Status
 from engine.register.models import Document
-from indexer import QueryError, SearchQuery
+from indexer import IndexLocked, QueryError, SearchQuery
 
 app = typer.Typer(
     help="gongkai — the records desk for 政府信息公开.",
@@ -94,7 +94,11 @@ def ingest(
                     progress.console.print(_outcome_line(outcome), highlight=False)
 
             outcomes = archive.ingest_files(files, advance)
-        indexed = search_index.sync().indexed
+        try:
+            indexed: int | None = search_index.sync().indexed
+        except IndexLocked:
+            indexed = None
+            err.print("the search index is busy (the watcher?); it takes these in at its next sync")
     counts = {status.value: 0 for status in Status}
     for outcome in outcomes:
         counts[outcome.status.value] += 1

@@ -132,3 +132,22 @@ def test_search_and_reindex_commands(cli: CliRunner, tmp_path: Path, seeds: Path
 
     rebuilt = cli.invoke(app, ["reindex"])
     assert rebuilt.exit_code == 0 and "indexed 16 documents" in rebuilt.stdout
+
+
+def test_ingest_while_another_writer_holds_the_index_files_and_catches_up_later(
+    cli: CliRunner, sqlite_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import indexer.tantivy_backend
+
+    monkeypatch.setattr(indexer.tantivy_backend, "LOCK_TIMEOUT", 0.3)
+    Archive.open(sqlite_settings).close()
+    with Archive.open(sqlite_settings) as watcher_side:
+        holder = watcher_side.search_index()
+        holder.index.delete([0])  # takes the writer's lock, as a writer in mid-batch does
+        docx = build_docx(tmp_path / "忙.docx", ["关于索引忙时归档的通知", "内容。"])
+        result = cli.invoke(app, ["ingest", str(docx), "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["counts"]["filed"] == 1
+        assert "index is busy" in result.stderr
+        holder.index.commit()
+        assert holder.sync().indexed == 1, "the writer takes it in at its next sync"
