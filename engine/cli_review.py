@@ -25,7 +25,7 @@ from engine.metadata import DocumentMetadata, parse_metadata
 from engine.register.models import Document, Proposal, SignOff
 from engine.review import Action, Level, Position, ReviewError, ReviewState
 from engine.review import SignOff as Signature
-from engine.signoff import load_state, review_queue, sign
+from engine.signoff import latest_proposal, load_state, review_queue, sign
 from indexer import IndexLocked
 
 review_app = typer.Typer(
@@ -135,7 +135,7 @@ def review_list(
     with open_archive() as archive, archive.sessions() as session:
         rows = []
         for document in review_queue(session, limit=limit):
-            proposal = _latest_proposal(session, document.id)
+            proposal = latest_proposal(session, document.id)
             rows.append(
                 {
                     "id": document.id,
@@ -165,11 +165,6 @@ def review_list(
             "是" if row["needs_review"] else "",
         )
     out.print(table)
-
-
-def _latest_proposal(session: Session, document_id: int) -> Proposal | None:
-    query = select(Proposal).where(Proposal.document_id == document_id)
-    return session.scalars(query.order_by(Proposal.id.desc()).limit(1)).first()
 
 
 def _document(session: Session, doc_id: int) -> Document:

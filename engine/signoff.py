@@ -69,8 +69,13 @@ def _history(session: Session, document_id: int) -> tuple[Proposal | None, list[
     )
     if signoffs and signoffs[0].proposal_id is not None:
         return session.get(Proposal, signoffs[0].proposal_id), signoffs
+    return latest_proposal(session, document_id), signoffs
+
+
+def latest_proposal(session: Session, document_id: int) -> Proposal | None:
+    """The classifier's newest proposal for a document."""
     query = select(Proposal).where(Proposal.document_id == document_id)
-    return session.scalars(query.order_by(Proposal.id.desc()).limit(1)).first(), signoffs
+    return session.scalars(query.order_by(Proposal.id.desc()).limit(1)).first()
 
 
 def _state(
@@ -186,4 +191,11 @@ def review_queue(session: Session, *, limit: int = 50) -> list[Document]:
     return list(session.scalars(query))
 
 
-__all__ = ["ReviewError", "load_state", "record_proposal", "review_queue", "sign"]
+__all__ = [
+    "ReviewError",
+    "latest_proposal",
+    "load_state",
+    "record_proposal",
+    "review_queue",
+    "sign",
+]
