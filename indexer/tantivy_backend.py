@@ -233,6 +233,9 @@ class TantivyIndex(BaseIndex[tantivy.Query]):
             while True:
                 try:
                     self._writer = self._index.writer(heap_size=WRITER_HEAP)
+                    # A writer killed mid-commit leaves files meta.json never took in;
+                    # the next commit would try to create the same names and fail.
+                    self._writer.garbage_collect_files()
                     break
                 except ValueError as exc:
                     if "LockBusy" not in str(exc):

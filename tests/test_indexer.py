@@ -5,6 +5,7 @@ Read as examples of what a clerk types and finds.
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from collections.abc import Iterator
@@ -371,6 +372,25 @@ def test_reopen_keeps_documents_and_watermark(index_path: Path, backend: str) ->
         assert index.watermark == "2024-05-07T09:30:00/4"
         assert found(index, "公开") == {1, 2}
         assert found(index, "", attribute="proactive") == {1, 2, 3}  # not the watermark record
+
+
+def test_a_writer_killed_mid_commit_does_not_block_the_next(index_path: Path) -> None:
+    """kill -9 between writing a delete file and meta.json leaves a file the next
+    commit wants to create again: the next writer clears such leftovers first."""
+    with open_index(index_path, "tantivy") as index:
+        filled(index, *BASIC)
+    meta = json.loads((index_path / "meta.json").read_text())
+    managed = json.loads((index_path / ".managed.json").read_text())
+    for segment in meta["segments"]:
+        for opstamp in range(meta["opstamp"], meta["opstamp"] + 20):
+            leftover = f"{segment['segment_id'].replace('-', '')}.{opstamp}.del"
+            (index_path / leftover).write_bytes(b"half-written")
+            managed.append(leftover)
+    (index_path / ".managed.json").write_text(json.dumps(managed))
+    with open_index(index_path, "tantivy") as index:
+        filled(index, doc(1, "改写后的文件"))
+        assert index.count() == 3
+        assert found(index, "改写") == {1}
 
 
 def test_threads_share_one_index(index: Index) -> None:
