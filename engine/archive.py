@@ -20,9 +20,11 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from engine.classify import load_model
 from engine.config import Settings
+from engine.correction_store import CorrectionDesk
 from engine.pipeline import Arrival, Outcome, Pipeline
 from engine.register.db import connect, migrate, session_factory
 from engine.register.models import AuditEvent, Document
+from engine.request_store import RequestDesk
 from engine.search import SearchIndex
 from engine.store import sweep_incoming
 from engine.watchrules import is_ignored
@@ -46,7 +48,7 @@ class Archive:
         engine = connect(settings.database_url)
         if prepare:
             settings.ensure_folders()
-            for root in (settings.originals, settings.quarantine):
+            for root in (settings.originals, settings.quarantine, settings.generated):
                 sweep_incoming(root)
             migrate(engine)
         sessions = session_factory(engine)
@@ -69,6 +71,14 @@ class Archive:
             except IndexLocked:  # another process (the watcher) writes it and catches up
                 log.warning("the search index is being written by another process")
         return self._search
+
+    def requests(self) -> RequestDesk:
+        """The request register (依申请公开), with the office's working-day calendar."""
+        return RequestDesk.open(self.sessions, self.settings.home)
+
+    def corrections(self) -> CorrectionDesk:
+        """更正 / 澄清 / 勘误: correction requests and correcting notices."""
+        return CorrectionDesk(self.sessions, self.settings.home)
 
     def __enter__(self) -> Archive:
         return self

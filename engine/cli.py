@@ -20,10 +20,17 @@ from rich.table import Table
 from sqlalchemy.orm import selectinload
 
 from engine.archive import Archive, document_history, document_view, files_under, list_documents
+from engine.cli_corrections import correction_app
+from engine.cli_ocr import ocr_command, read_filed_scans
+from engine.cli_report import report_app
+from engine.cli_requests import request_app, templates_app
 from engine.cli_review import classify_command, review_app
+from engine.cli_rules import rules_app
 from engine.cliutil import JsonOption, err, fail, open_archive, out, print_json
 from engine.codes import Attribute, Reason
 from engine.config import load_settings
+from engine.office import FILE_NAME as OFFICE_FILE
+from engine.office import write_example
 from engine.pipeline import Outcome, Status
 from engine.register.models import Document
 from indexer import IndexLocked, QueryError, SearchQuery
@@ -35,19 +42,27 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(review_app, name="review")
+app.add_typer(request_app, name="request")
+app.add_typer(correction_app, name="correction")
+app.add_typer(templates_app, name="templates")
+app.add_typer(rules_app, name="rules")
+app.add_typer(report_app, name="report")
 app.command("classify")(classify_command)
+app.command("ocr")(ocr_command)
 
 
 @app.command()
 def init(as_json: JsonOption = False) -> None:
-    """Create the data root, the register and the inbox."""
+    """Create the data root, the register, the inbox and office.toml (fill it in for letters)."""
     with open_archive() as archive:
         settings = archive.settings
+        write_example(settings.home)
         info = {
             "home": str(settings.home),
             "inbox": str(settings.inbox),
             "database": archive.engine.url.render_as_string(hide_password=True),
             "documents": archive.count_documents(),
+            "office": str(settings.home / OFFICE_FILE),
         }
     if as_json:
         print_json(info)
@@ -99,11 +114,13 @@ def ingest(
         except IndexLocked:
             indexed = None
             err.print("the search index is busy (the watcher?); it takes these in at its next sync")
+        scans = read_filed_scans(archive, outcomes, as_json)  # OCR, when installed
     counts = {status.value: 0 for status in Status}
     for outcome in outcomes:
         counts[outcome.status.value] += 1
     if as_json:
-        print_json({"counts": counts, "indexed": indexed, "files": [o.to_dict() for o in outcomes]})
+        files_done = [o.to_dict() for o in outcomes]
+        print_json({"counts": counts, "indexed": indexed, "files": files_done, "ocr": scans})
     else:
         out.print(", ".join(f"{n} {status}" for status, n in counts.items() if n), highlight=False)
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from engine.archive import Archive
 from engine.config import load_settings
@@ -23,8 +24,11 @@ def print_json(value: Any) -> None:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Say what is wrong on stderr; ``raise fail(...)`` exits non-zero."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Say what is wrong on stderr; ``raise fail(...)`` exits non-zero.
+
+    The message is shown as written: square brackets in it are text, not markup.
+    """
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

@@ -11,7 +11,8 @@ stands. Web captures (来源/发布日期 lines) give their page title and 发�
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
 from engine.codes import Attribute
@@ -94,8 +95,11 @@ _SPACE_BY_CJK = re.compile(rf"(?<=[{CJK}])\s+|\s+(?=[{CJK}])")
 
 # The bracketed year is found first and the 机关代字 read backwards from it: a pattern
 # opening with a run of Chinese characters would be tried at every character of the body.
+# Any bracket will do, and either side's: typists use [] () 【】, and OCR reads the
+# 六角括号 〔〕 as any of those or as 〈〉「」『』{}.
 _YEAR_AND_SERIAL = (
-    r"[〔\[［(（【]\s*(?P<year>(?:19|20)\d{2})\s*[〕\]］)）】]\s*(?P<serial>第?\s*\d{1,6})\s*号"
+    r"[〔\[［(（【〈「『{｛]\s*(?P<year>(?:19|20)\d{2})\s*[〕\]］)）】〉」』}｝]"
+    r"\s*(?P<serial>第?\s*\d{1,6})\s*号"
 )
 _DOC_NUMBER_TAIL = re.compile(_YEAR_AND_SERIAL)
 _AGENCY = re.compile(rf"(?P<agency>[{CJK}]{{1,12}})\s*$")
@@ -676,3 +680,33 @@ def _doc_kind(title: str | None, unread: dict[str, str]) -> str | None:
     if kind is None:
         unread["doc_kind"] = f"the title does not end in a 文种: {title}"
     return kind
+
+
+# What a package's own properties (OFD DocInfo and CustomDatas) may supply, by field.
+_PROPERTY_FIELDS = (
+    ("doc_number", ("发文字号", "文号")),
+    ("title", ("Title", "标题")),
+    ("issuer", ("发文机关", "Author")),
+)
+
+
+def with_properties(metadata: DocumentMetadata, properties: Mapping[str, str]) -> DocumentMetadata:
+    """``metadata`` with the fields its text left unread taken from the file's properties.
+
+    The text wins where it states a field: a package's properties are often a
+    template's leftovers. CreationDate is when the file was made, not the 成文日期,
+    so it is never used as one.
+    """
+    found: dict[str, str] = {}
+    for name, keys in _PROPERTY_FIELDS:
+        if getattr(metadata, name) is not None:
+            continue
+        value = next((properties[k].strip() for k in keys if properties.get(k, "").strip()), "")
+        if name == "doc_number":
+            value = canonical_doc_number(value) or ""
+        if value:
+            found[name] = value
+    if not found:
+        return metadata
+    unread = {key: why for key, why in metadata.unread.items() if key not in found}
+    return replace(metadata, **found, unread=unread)

@@ -29,9 +29,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -42,10 +43,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.classify import Classification, TrainedModel, classify
+from engine.codes import DocumentStatus
 from engine.config import Settings
 from engine.extract import Extraction, ExtractionError, extract
-from engine.metadata import DocumentMetadata, parse_metadata
-from engine.register.models import AuditEvent, Document, Source
+from engine.metadata import DocumentMetadata, parse_metadata, with_properties
+from engine.register.audit import audit
+from engine.register.models import Document, Source
 from engine.signoff import record_proposal
 from engine.store import Checksum, checksum, process_alive, quarantine, store_original
 
@@ -190,15 +193,23 @@ class Pipeline:
         document_id: int | None = None,
         **detail: object,
     ) -> None:
-        session.add(
-            AuditEvent(
-                at=self.clock(),
-                actor=self.actor,
-                action=action,
-                document_id=document_id,
-                subject=subject,
-                detail=detail,
-            )
+        audit(
+            session, self.actor, action, subject, detail, document_id=document_id, at=self.clock()
+        )
+
+    def classify(self, text: str, metadata: DocumentMetadata) -> Classification | None:
+        """The classifier's proposal for a text (a document with no text yet gets none)."""
+        return classify(text, metadata, self.model) if text.strip() else None
+
+    def propose(self, session: Session, document: Document, classification: Classification) -> None:
+        """Keep the classifier's proposal for ``document`` with the register's review rules."""
+        record_proposal(
+            session,
+            document,
+            classification,
+            source="rules+model" if self.model else "rules",
+            at=self.clock(),
+            required=self.settings.signoff_levels,
         )
 
     def _quarantine(self, ingest: Ingest, reason: str, message: str) -> Outcome:
@@ -280,14 +291,14 @@ def extract_text(ingest: Ingest, _pipeline: Pipeline) -> None:
 
 
 def read_metadata(ingest: Ingest, _pipeline: Pipeline) -> None:
-    ingest.metadata = parse_metadata(ingest.extracted.text)
+    extracted = ingest.extracted
+    ingest.metadata = with_properties(parse_metadata(extracted.text), extracted.properties)
 
 
 def propose_attribute(ingest: Ingest, pipeline: Pipeline) -> None:
-    """The classifier's proposal (a document with no text yet gets none)."""
-    if ingest.extracted.text.strip():
-        metadata = ingest.metadata or DocumentMetadata()
-        ingest.classification = classify(ingest.extracted.text, metadata, pipeline.model)
+    ingest.classification = pipeline.classify(
+        ingest.extracted.text, ingest.metadata or DocumentMetadata()
+    )
 
 
 def keep_original(ingest: Ingest, pipeline: Pipeline) -> None:
@@ -300,6 +311,7 @@ def register(ingest: Ingest, pipeline: Pipeline) -> None:
     """One transaction: the document, its arrival and the audit event."""
     digest, extraction = ingest.checked, ingest.extracted
     metadata = ingest.metadata or DocumentMetadata()
+    status = document_status(extraction)
     name = ingest.arrival.file_name
     assert ingest.original_path is not None, "the store stage runs before this one"
     try:
@@ -309,32 +321,19 @@ def register(ingest: Ingest, pipeline: Pipeline) -> None:
                 size=digest.size,
                 format=extraction.format,
                 original_path=ingest.original_path.as_posix(),
-                status=extraction.status.value,
+                status=status.value,
                 text=extraction.text,
                 pages=extraction.pages,
                 encoding=extraction.encoding,
                 warnings=list(extraction.warnings),
-                doc_number=metadata.doc_number,
-                title=metadata.title,
-                issuer=metadata.issuer,
-                issue_date=metadata.issue_date,
-                doc_kind=metadata.doc_kind,
-                secrecy_level=metadata.secrecy_level,
-                fields=metadata.to_dict(),
                 ingested_at=pipeline.clock(),
             )
+            apply_metadata(document, metadata, dict.fromkeys(read_fields(metadata), "text"))
             session.add(document)
             session.flush()
             _record_arrival(ingest, pipeline, session, document.id)
             if ingest.classification is not None:
-                record_proposal(
-                    session,
-                    document,
-                    ingest.classification,
-                    source="rules+model" if pipeline.model else "rules",
-                    at=pipeline.clock(),
-                    required=pipeline.settings.signoff_levels,
-                )
+                pipeline.propose(session, document, ingest.classification)
             pipeline.audit(
                 session,
                 "ingested",
@@ -342,7 +341,7 @@ def register(ingest: Ingest, pipeline: Pipeline) -> None:
                 document.id,
                 sha256=digest.sha256,
                 format=extraction.format,
-                status=extraction.status.value,
+                status=status.value,
             )
     except IntegrityError:
         # Another worker filed the same bytes a moment ago: this arrival is a duplicate.
@@ -350,7 +349,45 @@ def register(ingest: Ingest, pipeline: Pipeline) -> None:
         if ingest.outcome is None:
             raise
         return
-    ingest.outcome = Outcome(Status.FILED, name, document.id, message=extraction.status.value)
+    # The message says what is still to come (needs_ocr …); a plain filing needs none.
+    waiting = "" if status is DocumentStatus.FILED else status.value
+    ingest.outcome = Outcome(Status.FILED, name, document.id, message=waiting)
+
+
+# The PDF extractor's warning naming the pages without a text layer (engine.extract.pdf).
+_PAGES_WITHOUT_TEXT = re.compile(r"pages? \d+(?:, \d+)* without a text layer")
+
+
+def document_status(extraction: Extraction) -> DocumentStatus:
+    """The status to file an extraction under: a PDF with some pages without a text
+    layer also waits for OCR (of those pages), though it has text already."""
+    if extraction.format == "pdf" and any(map(_PAGES_WITHOUT_TEXT.fullmatch, extraction.warnings)):
+        return DocumentStatus.NEEDS_OCR
+    return extraction.status
+
+
+def read_fields(metadata: DocumentMetadata) -> list[str]:
+    """The GB/T 9704 fields the text stated."""
+    return [
+        name for name, value in metadata.to_dict().items() if value is not None and name != "unread"
+    ]
+
+
+def apply_metadata(
+    document: Document, metadata: DocumentMetadata, source: Mapping[str, str]
+) -> None:
+    """Set the register's metadata columns and ``fields`` (the full parse) from ``metadata``.
+
+    ``source``: where each field read was read from (``text`` of the file, ``ocr``),
+    kept as ``fields["source"]``.
+    """
+    document.doc_number = metadata.doc_number
+    document.title = metadata.title
+    document.issuer = metadata.issuer
+    document.issue_date = metadata.issue_date
+    document.doc_kind = metadata.doc_kind
+    document.secrecy_level = metadata.secrecy_level
+    document.fields = {**metadata.to_dict(), "source": dict(source)}
 
 
 DEFAULT_STAGES: tuple[Stage, ...] = (

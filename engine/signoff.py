@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.codes import Attribute, Reason
-from engine.register.models import AuditEvent, Document, Proposal, SignOff
+from engine.register.audit import audit
+from engine.register.models import Document, Proposal, SignOff
 from engine.review import (
     Action,
     Level,
@@ -154,21 +155,21 @@ def sign(
     session.flush()
     after = load_state(session, document.id, required)
     _apply(document, after)
-    session.add(
-        AuditEvent(
-            at=signature.at,
-            actor=signature.by,
-            action=f"review.{signature.action.value}",
-            document_id=document.id,
-            subject=document.title or f"document {document.id}",
-            detail={
-                "level": signature.level.value,
-                "from": before.position.label if before.position else None,
-                "to": position.label,
-                "note": signature.note,
-                "final": after.final,
-            },
-        )
+    detail = {
+        "level": signature.level.value,
+        "from": before.position.label if before.position else None,
+        "to": position.label,
+        "note": signature.note,
+        "final": after.final,
+    }
+    audit(
+        session,
+        signature.by,
+        f"review.{signature.action.value}",
+        document.title or f"document {document.id}",
+        detail,
+        document_id=document.id,
+        at=signature.at,
     )
     return after
 

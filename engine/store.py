@@ -4,7 +4,8 @@ An original is written once under ``originals/ab/cd/<sha256>.<ext>``: to a
 temporary file, fsynced, renamed into place, made read-only, and the folder
 fsynced, so that after a crash it is either whole or absent. A file that
 cannot be ingested goes to ``quarantine/`` beside a ``.reason.txt``; nothing a
-user dropped is ever deleted before it is safe somewhere else.
+user dropped is ever deleted before it is safe somewhere else. Generated letters
+and reports are written the same way under ``generated/``, one file a version.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import os
 import shutil
 import stat
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 CHUNK = 1 << 20
 
@@ -49,18 +52,18 @@ def _fsync_dir(folder: Path) -> None:
 INCOMING = ".incoming"  # unfinished copies, beside their final folders (same file system)
 
 
-def _durable_copy(source: Path, target: Path, root: Path) -> None:
-    """Copy ``source`` to ``target`` atomically: whole after a crash, or absent.
+def _durable_write(target: Path, root: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write ``target`` atomically with ``write``: whole after a crash, or absent.
 
-    The temporary copy lives in ``root/.incoming`` and is named after the writing
+    The temporary file lives in ``root/.incoming`` and is named after the writing
     process, so that :func:`sweep_incoming` can remove what a killed process left.
     """
     incoming = root / INCOMING
     incoming.mkdir(parents=True, exist_ok=True)
     temp = incoming / f"{os.getpid()}-{uuid.uuid4().hex}.tmp"
     try:
-        with source.open("rb") as reader, temp.open("xb") as writer:
-            shutil.copyfileobj(reader, writer, CHUNK)
+        with temp.open("xb") as writer:
+            write(writer)
             writer.flush()
             os.fsync(writer.fileno())
         os.replace(temp, target)
@@ -68,6 +71,25 @@ def _durable_copy(source: Path, target: Path, root: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
     _fsync_dir(target.parent)
+
+
+def _durable_copy(source: Path, target: Path, root: Path) -> None:
+    with source.open("rb") as reader:
+        _durable_write(target, root, lambda writer: shutil.copyfileobj(reader, writer, CHUNK))
+
+
+def store_generated(home: Path, relative: Path, data: bytes) -> Checksum:
+    """Keep a generated letter or report at ``home/relative``, read-only; its checksum.
+
+    A file already there is never overwritten: each version has a name of its own.
+    """
+    target = home / relative
+    if target.exists():
+        raise FileExistsError(f"{target} exists: a generated file is written once")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _durable_write(target, home / "generated", lambda writer: writer.write(data))
+    target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    return Checksum(hashlib.sha256(data).hexdigest(), len(data))
 
 
 def process_alive(pid: int) -> bool:

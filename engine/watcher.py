@@ -7,6 +7,11 @@ periodic rescan catches what events miss (network shares, a busy moment), so
 Files are processed concurrently by a pool; the atomic claim makes each file's
 processing happen exactly once. On stop, the files in hand are finished and
 the rest stay in the inbox.
+
+Scans (status needs_ocr) are read by OCR off this path: a thread hands them, one
+at a time, to a worker process: at start all that wait, then each scan this
+watcher files; it files each text as it arrives. Filing never waits for OCR; on
+stop, a scan being read is left for the next start.
 """
 
 from __future__ import annotations
@@ -27,6 +32,16 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from engine.archive import Archive
+from engine.codes import DocumentStatus
+from engine.ocr import (
+    INSTALL_HINT,
+    OcrOutcome,
+    OcrUnavailable,
+    OcrWorkers,
+    ocr_available,
+    pending,
+    run_queue,
+)
 from engine.pipeline import Arrival, Outcome, claim, pending_claims
 from engine.watchrules import is_ignored
 
@@ -80,6 +95,11 @@ class Watcher:
         self._lock = threading.Lock()
         self._rescan = threading.Event()
         self._pool = ThreadPoolExecutor(self.settings.workers, thread_name_prefix="ingest")
+        self._ocr_wanted = threading.Event()
+        self._scans: set[int] = set()  # filed as needs_ocr since the OCR thread last looked
+        # One OCR process, leaving a core to filing: a dropped file is filed at once
+        # however long the scans before it take to read.
+        self._ocr_workers = OcrWorkers(processes=1, threads=max(1, (os.cpu_count() or 1) - 1))
 
     # -- discovering files ---------------------------------------------------
 
@@ -139,6 +159,11 @@ class Watcher:
             return
         log.info("%s: %s %s", outcome.file_name, outcome.status.value, outcome.message)
         self._guarded(self._sync_index)  # searchable in the same step that filed it
+        # A filed outcome's message is the status it was filed under.
+        if outcome.message == DocumentStatus.NEEDS_OCR.value and outcome.document_id:
+            with self._lock:
+                self._scans.add(outcome.document_id)
+            self._ocr_wanted.set()
         if self.on_outcome:
             self.on_outcome(outcome)
 
@@ -170,6 +195,33 @@ class Watcher:
     def _submit(self, task: Callable[..., None], *args: object) -> Future[None]:
         return self._pool.submit(task, *args)
 
+    # -- OCR -------------------------------------------------------------------
+
+    def _read_scans(self, stop: threading.Event) -> None:
+        """The OCR thread: all scans waiting at start, then those filed, until stopped.
+
+        Only the filed scans are looked up (by id), not the whole register each time.
+        """
+        if not ocr_available():
+            log.warning("OCR is not installed: scans wait as needs_ocr (%s)", INSTALL_HINT)
+            return
+        every_waiting = True  # at start, and after a failure: not only the filed ones
+        while not stop.is_set():
+            with self._lock:
+                scans, self._scans = self._scans, set()
+            try:
+                jobs = pending(self.archive, None if every_waiting else scans)
+                every_waiting = False
+                run_queue(self.archive, self._ocr_workers, jobs, _log_ocr)
+            except OcrUnavailable as error:
+                log.warning("%s; scans wait as needs_ocr", error)
+                return
+            except Exception:  # the register or a share gone away: the scans wait, not lost
+                log.exception("OCR of the waiting scans failed; trying again shortly")
+                every_waiting = True
+            self._ocr_wanted.wait(RETRY_CLAIM_SECONDS if every_waiting else None)
+            self._ocr_wanted.clear()
+
     # -- running ---------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
@@ -180,6 +232,8 @@ class Watcher:
         observer.schedule(_Events(self._notice, self._rescan), str(inbox), recursive=True)
         observer.start()
         log.info("watching %s", inbox)
+        ocr = threading.Thread(target=self._read_scans, args=(stop,), name="ocr", daemon=True)
+        ocr.start()
         try:
             next_rescan = 0.0
             while not stop.is_set():
@@ -196,6 +250,9 @@ class Watcher:
             # Finish the files in hand before the observer goes, so that no event
             # arrives at a stopped observer; what was not started stays in the inbox.
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._ocr_workers.close()  # a scan half read is read again at the next start
+            self._ocr_wanted.set()  # wakes the OCR thread to see the stop
+            ocr.join()
             observer.stop()
             observer.join(timeout=5)
             log.info("watcher stopped")
@@ -208,6 +265,10 @@ class Watcher:
         except Exception:
             log.exception("watcher step %s failed; trying again shortly", step.__name__)
             return None
+
+
+def _log_ocr(outcome: OcrOutcome) -> None:
+    log.info("%s: %s %s", outcome.file_name, outcome.status, outcome.message)
 
 
 def _can_open(path: Path) -> bool:

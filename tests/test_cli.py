@@ -59,3 +59,8 @@ def test_init_creates_the_data_root(cli: CliRunner, sqlite_settings: Settings) -
     assert info["documents"] == 0  # type: ignore[index]
     assert (sqlite_settings.home / "gongkai.db").exists()
     assert sqlite_settings.inbox.is_dir()
+    office = sqlite_settings.home / "office.toml"
+    assert "reconsideration_body" in office.read_text(encoding="utf-8")
+    office.write_text('agency = "某局"\n', encoding="utf-8")
+    invoke_json(cli, "init")  # the office's own file is never overwritten
+    assert office.read_text(encoding="utf-8") == 'agency = "某局"\n'

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import pickle
 from pathlib import Path
 
 import pytest
 from builders import build_docx, build_image_only_pdf, build_ole2, build_pdf, build_zip
+from ofd_builder import build_ofd
+from PIL import Image
 
 from engine import extract as extract_api
 from engine.codes import DocumentStatus
@@ -240,8 +243,14 @@ BAD_FILES = {
         lambda d: build_ole2(d / "a.docx", {"EncryptionInfo": b"\4", "EncryptedPackage": b""}),
         "encrypted",
     ),
-    "legacy doc": (lambda d: build_ole2(d / "a.doc", {"WordDocument": b"\xec\xa5"}), "unsupported"),
-    "ofd": (lambda d: build_zip(d / "a.ofd", {"OFD.xml": b"<ofd:OFD/>"}), "unsupported"),
+    "doc of unknown version": (
+        lambda d: build_ole2(d / "a.doc", {"WordDocument": b"\xec\xa5"}),
+        "unsupported",
+    ),
+    "ofd of an undeclared prefix": (
+        lambda d: build_zip(d / "a.ofd", {"OFD.xml": b"<ofd:OFD/>"}),
+        "corrupt",
+    ),
 }
 
 
@@ -341,12 +350,25 @@ def test_sniff_of_a_text_prefix_cut_inside_a_character() -> None:
     assert sniff(head) == "txt"
 
 
+IMAGE_KINDS = {"png": "PNG", "jpeg": "JPEG", "tiff": "TIFF", "gif": "GIF"}
+
+
+def _image(kind: str) -> bytes:
+    """A small white image in Pillow's ``kind`` format (a scan, as far as filing goes)."""
+    buffer = io.BytesIO()
+    Image.new("L", (8, 8), 255).save(buffer, kind)
+    return buffer.getvalue()
+
+
 def test_every_registered_format_is_one_sniff_can_name(tmp_path: Path) -> None:
     samples = {
         "docx": build_docx(tmp_path / "a", ["正文。"]).read_bytes(),
         "office-encrypted": build_ole2(tmp_path / "b", {"EncryptionInfo": b"\4"}).read_bytes(),
         "pdf": build_pdf(tmp_path / "c", ["正文。"]).read_bytes(),
         "txt": "正文。".encode(),
+        "ofd": build_ofd(tmp_path / "g", [["正文。"]]).read_bytes(),
+        "doc": build_ole2(tmp_path / "d", {"WordDocument": b"\xec\xa5"}).read_bytes(),
+        **{label: _image(kind) for label, kind in IMAGE_KINDS.items()},
     }
 
     assert set(EXTRACTORS) == set(samples)

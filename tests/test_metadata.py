@@ -522,3 +522,20 @@ def test_speed() -> None:
     start = time.perf_counter()
     parse_metadata(text * 200)  # about 1 MB
     assert time.perf_counter() - start < 1.0
+
+
+def test_a_files_properties_fill_only_what_its_text_left_unread() -> None:
+    from engine.metadata import with_properties
+
+    text = "关于做好2026年政府信息公开工作的通知\n各旗县区人民政府：\n正文。"
+    read = parse_metadata(text)
+    assert read.doc_number is None
+    filled = with_properties(
+        read,
+        {"发文字号": "乌海政办发[2026]5号", "Title": "别的标题", "CreationDate": "2026-01-05"},
+    )
+    assert filled.doc_number == "乌海政办发〔2026〕5号"
+    assert filled.title == read.title  # the text states it: the text wins
+    assert filled.issue_date == read.issue_date  # a file's CreationDate is no 成文日期
+    assert "doc_number" not in filled.unread
+    assert with_properties(read, {}) is read

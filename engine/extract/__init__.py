@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
@@ -54,11 +54,14 @@ class Extraction:
     """The text of one file and how it was read."""
 
     text: str  # normalised with engine.text.normalize_text
-    format: str  # "docx" | "pdf" | "txt"
+    format: str  # "docx" | "pdf" | "txt" | "ofd" | "doc" | "png" | "jpeg" | "tiff" | "gif"
     status: DocumentStatus  # FILED, or NEEDS_OCR for a PDF with no text layer
-    pages: int | None = None  # PDF pages
+    pages: int | None = None  # PDF and OFD pages, image frames
     encoding: str | None = None  # txt: the detected encoding (utf-8, utf-8-sig, gb18030 …)
     warnings: tuple[str, ...] = ()  # e.g. "pages 3, 4 without a text layer"
+    # What the file states about itself besides its text, name -> value as written:
+    # an OFD's DocInfo (Title, Author, CreationDate …) and CustomData (发文字号 …).
+    properties: Mapping[str, str] = field(default_factory=dict)
 
 
 Extractor = Callable[[bytes], Extraction]
@@ -222,13 +225,19 @@ def _not_readable(name: str, label: str | None) -> ExtractionError:
 
 
 # The extractors import the types above, so they are imported after them.
-from engine.extract import docx, pdf, txt  # noqa: E402
+from engine.extract import docx, image, legacy, ofd, pdf, txt  # noqa: E402
 
 EXTRACTORS: Mapping[str, Extractor] = MappingProxyType(
     {
+        "doc": legacy.extract,
         "docx": docx.extract,
+        "gif": image.gif,
+        "jpeg": image.jpeg,
         "office-encrypted": docx.refuse_encrypted,
+        "ofd": ofd.extract,
         "pdf": pdf.extract,
+        "png": image.png,
+        "tiff": image.tiff,
         "txt": txt.extract,
     }
 )

@@ -11,18 +11,16 @@ sections appear once; a header or footer line that is only a page number is drop
 
 from __future__ import annotations
 
-import io
 import posixpath
-import zipfile
 from collections.abc import Iterator
 from typing import NoReturn
 
 from docx.oxml.ns import nsmap, qn
-from lxml import etree
 from lxml.etree import XPath, _Element
 
 from engine.codes import DocumentStatus
 from engine.extract import PAGE_NUMBER, Extraction, ExtractionError
+from engine.extract.package import ZipPackage
 
 MAX_UNPACKED_BYTES = 300 * 2**20  # a zip bomb is refused before anything is inflated
 
@@ -46,8 +44,6 @@ _BODY = qn("w:body")
 _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _HEADER_REF, _FOOTER_REF = qn("w:headerReference"), qn("w:footerReference")
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
-# No entities, no network, no monster trees: the package comes from outside.
-_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 _NOTE_FURNITURE = {"separator", "continuationSeparator", "continuationNotice"}
 
 
@@ -78,7 +74,7 @@ def extract(data: bytes) -> Extraction:
     return Extraction(text, "docx", status)
 
 
-class _Package:
+class _Package(ZipPackage):
     """The parts of an OPC package that hold text, read straight from the zip.
 
     python-docx would parse every part (styles, theme, numbering …) first; reading
@@ -86,25 +82,9 @@ class _Package:
     """
 
     def __init__(self, data: bytes) -> None:
-        try:
-            self._zip = zipfile.ZipFile(io.BytesIO(data))
-            members = self._zip.infolist()
-        except zipfile.BadZipFile as exc:
-            raise ExtractionError("corrupt", f"the .docx is not a readable zip ({exc})") from exc
-        unpacked = sum(member.file_size for member in members)
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise ExtractionError(
-                "too_large",
-                f"the .docx unpacks to {unpacked:,} bytes; the limit is {MAX_UNPACKED_BYTES:,}",
-            )
-        self.names = {member.filename for member in members}
+        super().__init__(data, "the .docx", MAX_UNPACKED_BYTES)
         main = [name for _, kind, name in self._relationships("") if kind == "officeDocument"]
         self._main = main[0] if main else "word/document.xml"
-
-    def _xml(self, name: str) -> _Element:
-        if name not in self.names:
-            raise ExtractionError("corrupt", f"the .docx lacks its part {name}")
-        return etree.fromstring(self._zip.read(name), _SAFE_XML)
 
     def _relationships(self, part: str) -> list[tuple[str, str, str]]:
         """(id, kind, part name) of ``part``'s internal relationships; kind is the last
@@ -114,7 +94,7 @@ class _Package:
         if rels_name not in self.names:
             return []
         found = []
-        for rel in self._xml(rels_name).iterchildren(_REL):
+        for rel in self.xml(rels_name).iterchildren(_REL):
             if rel.get("TargetMode") == "External":
                 continue
             target = rel.get("Target", "")
@@ -126,7 +106,7 @@ class _Package:
         return found
 
     def main_part(self) -> _Element:
-        return self._xml(self._main)
+        return self.xml(self._main)
 
     def related(self, document: _Element) -> dict[str, list[_Element]]:
         """The document's headers and footers (in the order its sections name them, each
@@ -136,10 +116,10 @@ class _Package:
         parts: dict[str, list[_Element]] = {}
         for kind, reference in (("header", _HEADER_REF), ("footer", _FOOTER_REF)):
             names = dict.fromkeys(by_id.get(ref.get(_R_ID)) for ref in document.iter(reference))
-            parts[kind] = [self._xml(name) for name in names if name in self.names]
+            parts[kind] = [self.xml(name) for name in names if name in self.names]
         for _, kind, name in relationships:
             if kind in ("footnotes", "endnotes") and name in self.names:
-                parts.setdefault(kind, []).append(self._xml(name))
+                parts.setdefault(kind, []).append(self.xml(name))
         return parts
 
 

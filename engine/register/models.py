@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -57,6 +58,11 @@ class Document(Base):
     reason: Mapped[str | None] = mapped_column(String(32))
     attribute_source: Mapped[str | None] = mapped_column(String(32))
     review_status: Mapped[str | None] = mapped_column(String(16), index=True)  # pending, final
+
+    # 规章 / 行政规范性文件 (the annual report's table 二), as the clerk marks them;
+    # the day a rule is repealed (废止) ends its validity.
+    rule_kind: Mapped[str | None] = mapped_column(String(16), index=True)  # engine.report.RuleKind
+    repealed_on: Mapped[date | None] = mapped_column(Date)
 
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
@@ -136,3 +142,164 @@ class SignOff(Base):
     attribute: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class Request(Base):
+    """政府信息公开申请 — one request, from registration to its decision.
+
+    The status and the decision are kept in step with the events by
+    engine.request_store; the reply deadline is computed from the events, not stored.
+    """
+
+    __tablename__ = "requests"
+    __table_args__ = (UniqueConstraint("year", "seq", name="uq_requests_year_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)  # 申请编号 2026-0001
+    year: Mapped[int]
+    seq: Mapped[int]
+    applicant_name: Mapped[str] = mapped_column(String(200), index=True)
+    applicant_kind: Mapped[str] = mapped_column(String(32))  # engine.outcomes.ApplicantKind
+    contact: Mapped[str] = mapped_column(Text, default="")
+    id_number: Mapped[str] = mapped_column(String(32), default="")
+    channel: Mapped[str] = mapped_column(String(32))  # engine.outcomes.Channel
+    received: Mapped[date] = mapped_column(Date, index=True)  # 收到申请之日 (第三十一条)
+    content: Mapped[str] = mapped_column(Text)
+    form: Mapped[str] = mapped_column(String(16))
+    items: Mapped[int] = mapped_column(default=1)  # for the per-item fee (一事一申请)
+    topic: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(32), index=True)  # engine.requests.RequestStatus
+    outcome: Mapped[str | None] = mapped_column(String(48), index=True)
+    decided_on: Mapped[date | None] = mapped_column(Date, index=True)
+    decision: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    registered_by: Mapped[str] = mapped_column(String(100))
+
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list[Document]] = relationship(secondary="request_documents")
+    letters: Mapped[list[Letter]] = relationship(
+        back_populates="request", order_by="Letter.id", cascade="all, delete-orphan"
+    )
+    appeals: Mapped[list[Appeal]] = relationship(
+        back_populates="request", order_by="Appeal.id", cascade="all, delete-orphan"
+    )
+
+
+class RequestEvent(Base):
+    """One dated step of a request (engine.requests.Step) and who recorded it."""
+
+    __tablename__ = "request_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    step: Mapped[str] = mapped_column(String(32))
+    happened_on: Mapped[date] = mapped_column(Date)  # the day it happened
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # when it was recorded
+    by: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+    request: Mapped[Request] = relationship(back_populates="events")
+
+
+class RequestDocument(Base):
+    """A document of the archive found for a request (检索到的政府信息)."""
+
+    __tablename__ = "request_documents"
+
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Letter(Base):
+    """A generated letter or notice (.docx in generated/), registered with its checksum.
+
+    Regenerating a letter adds a version and keeps the earlier ones; all versions of
+    one letter share its 文号 (``letter_number``).
+    """
+
+    __tablename__ = "letters"
+    __table_args__ = (UniqueConstraint("path", name="uq_letters_path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    correction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("corrections.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(64))  # reply, or an engine.outcomes.NoticeKind
+    template: Mapped[str] = mapped_column(String(200))
+    letter_number: Mapped[str] = mapped_column(String(100))  # 文号
+    year: Mapped[int]
+    seq: Mapped[int]  # the 序号 of its 文号, per year
+    version: Mapped[int]
+    path: Mapped[str] = mapped_column(String(300))  # relative to the data root
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    letter_date: Mapped[date] = mapped_column(Date)
+    generated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    generated_by: Mapped[str] = mapped_column(String(100))
+
+    request: Mapped[Request | None] = relationship(back_populates="letters")
+    correction: Mapped[Correction | None] = relationship(back_populates="letters")
+
+
+class Appeal(Base):
+    """行政复议 or 行政诉讼 brought against a reply (the annual report's table 四)."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))  # reconsideration, litigation_direct …
+    filed: Mapped[date] = mapped_column(Date)
+    result: Mapped[str | None] = mapped_column(String(16))  # None: 尚未审结
+    closed: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    request: Mapped[Request] = relationship(back_populates="appeals")
+
+
+class Correction(Base):
+    """更正 / 澄清 / 勘误 — a correction request (第四十一条) or a correcting notice.
+
+    ``kind``: record (a person asks to correct a record about them), clarification
+    (澄清虚假或不完整信息, 第六条), erratum (更正/勘误 of a published document: the
+    archived original and its corrected version are both kept and linked).
+    """
+
+    __tablename__ = "corrections"
+    __table_args__ = (UniqueConstraint("year", "seq", name="uq_corrections_year_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)  # C2026-0001
+    year: Mapped[int]
+    seq: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    received: Mapped[date] = mapped_column(Date)
+    applicant_name: Mapped[str] = mapped_column(String(200), default="")
+    applicant_kind: Mapped[str | None] = mapped_column(String(32))
+    contact: Mapped[str] = mapped_column(Text, default="")
+    content: Mapped[str] = mapped_column(Text)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    corrected_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    decision: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    registered_by: Mapped[str] = mapped_column(String(100))
+
+    letters: Mapped[list[Letter]] = relationship(
+        back_populates="correction", order_by="Letter.id", cascade="all, delete-orphan"
+    )

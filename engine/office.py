@@ -1,0 +1,113 @@
+"""The office's own particulars, printed on every letter: ``$GONGKAI_HOME/office.toml``.
+
+Who signs (发文机关), the disclosure office's address and telephone, the bodies
+that hear a 行政复议 or a 行政诉讼 (named in every reply's remedy paragraph), the
+机关代字 of the letters' 文号 and how to pay a fee. ``gongkai init`` writes the file
+with its fields empty; a letter is refused until the required ones are filled,
+because a reply ready for the seal cannot carry a placeholder.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import MISSING, dataclass, fields
+from pathlib import Path
+
+FILE_NAME = "office.toml"
+
+EXAMPLE = """\
+# The office's particulars, printed on every letter (gongkai request letter …).
+# Fill in at least agency, letter_code, reconsideration_body and court.
+
+agency = ""                # 发文机关署名, e.g. 某某市人民政府办公室
+letter_code = ""           # 机关代字 of the 文号: 某政办信公开 -> 某政办信公开〔2026〕12号
+office = ""                # 政府信息公开工作机构, e.g. 某某市人民政府办公室政务公开科
+office_address = ""        # 办公地址
+office_phone = ""          # 联系电话
+office_contact = ""        # 联系人
+reconsideration_body = ""  # 行政复议机关, e.g. 某某市人民政府
+court = ""                 # 管辖的人民法院, e.g. 某某市某某区人民法院
+payment_instructions = ""  # how to pay an information-processing fee (收费通知书)
+"""
+
+
+class OfficeError(ValueError):
+    """office.toml is missing, unreadable or incomplete: the message names the file and fields."""
+
+
+@dataclass(frozen=True)
+class Office:
+    """机关信息 — the particulars letters print (see :data:`EXAMPLE` for each field)."""
+
+    agency: str
+    letter_code: str
+    reconsideration_body: str
+    court: str
+    office: str = ""
+    office_address: str = ""
+    office_phone: str = ""
+    office_contact: str = ""
+    payment_instructions: str = ""
+
+    def context(self) -> dict[str, str]:
+        """The letters' common variables (templates/README.md)."""
+        return {
+            "agency": self.agency,
+            "office": self.office or self.agency,
+            "office_address": self.office_address,
+            "office_phone": self.office_phone,
+            "office_contact": self.office_contact,
+            "reconsideration_body": self.reconsideration_body,
+            "court": self.court,
+            "payment_instructions": self.payment_instructions,
+        }
+
+    def letter_number(self, year: int, seq: int) -> str:
+        """文号 per GB/T 9704: 机关代字〔年份〕序号号."""
+        return f"{self.letter_code}〔{year}〕{seq}号"
+
+
+REQUIRED = tuple(f.name for f in fields(Office) if f.default is MISSING)
+
+
+def parse_office(text: str, origin: str) -> Office:
+    """The office from the text of an office.toml; :class:`OfficeError` names what is wrong."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise OfficeError(f"{origin}: not valid TOML: {error}") from error
+    known = {f.name for f in fields(Office)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise OfficeError(f"{origin}: unknown field(s) {', '.join(unknown)}")
+    wrong = sorted(key for key, value in data.items() if not isinstance(value, str))
+    if wrong:
+        raise OfficeError(f"{origin}: {', '.join(wrong)} must be text in quotes")
+    values = {key: value.strip() for key, value in data.items()}
+    empty = [name for name in REQUIRED if not values.get(name)]
+    if empty:
+        raise OfficeError(
+            f"{origin}: fill in {', '.join(empty)} — letters print them "
+            "(the signing agency, the 文号's 机关代字, the remedy bodies)"
+        )
+    return Office(**values)
+
+
+def load_office(home: Path) -> Office:
+    path = home / FILE_NAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise OfficeError(
+            f"{path} not found: run `gongkai init` and fill in the office's particulars"
+        ) from None
+    return parse_office(text, str(path))
+
+
+def write_example(home: Path) -> Path | None:
+    """Write the example office.toml unless the office has one; the path written or None."""
+    path = home / FILE_NAME
+    if path.exists():
+        return None
+    path.write_text(EXAMPLE, encoding="utf-8")
+    return path

@@ -1,0 +1,420 @@
+"""The request register's shell: the rules of engine.requests over the database.
+
+Each operation loads the request's facts, asks the rules, and writes the step,
+the request's new status and an audit event in one transaction: a step the
+rules refuse writes nothing. Letters are rendered, kept under generated/ with
+their checksum (each version a file of its own) and registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from engine.deadlines import USER_FILE_NAME, Calendar, Deadline, load_calendar, status
+from engine.fees import FeeMethod, compute_fee
+from engine.letter_store import file_letter, letter_setup, letter_view
+from engine.letters import DocumentRef, Templates, request_context
+from engine.office import Office
+from engine.outcomes import ApplicantKind, Channel, InformationForm
+from engine.register.audit import audit
+from engine.register.models import Appeal, Document, Letter, Request, RequestEvent
+from engine.register.numbering import with_next_seq
+from engine.requests import (
+    AppealFacts,
+    Applicant,
+    Decision,
+    Event,
+    NewRequest,
+    RequestError,
+    RequestFacts,
+    RequestStatus,
+    Step,
+    check_appeal,
+    check_decision,
+    check_letter,
+    check_step,
+    deadline_of,
+    format_number,
+    parse_number,
+    status_of,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def facts_of(row: Request) -> RequestFacts:
+    """The rules' view of a register row."""
+    events = tuple(
+        Event(Step(event.step), event.happened_on, event.by, event.detail) for event in row.events
+    )
+    return RequestFacts(
+        row.number,
+        row.received,
+        Applicant(
+            row.applicant_name, ApplicantKind(row.applicant_kind), row.contact, row.id_number
+        ),
+        Channel(row.channel),
+        row.content,
+        InformationForm(row.form),
+        events,
+        Decision.from_dict(row.decision) if row.decision else None,
+    )
+
+
+@dataclass
+class RequestDesk:
+    """Requests as the CLI and the web desk use them; ``today`` is injectable for tests."""
+
+    sessions: sessionmaker[Session]
+    home: Path
+    calendar: Calendar
+    today: Callable[[], date] = date.today
+
+    @classmethod
+    def open(cls, sessions: sessionmaker[Session], home: Path) -> RequestDesk:
+        return cls(sessions, home, load_calendar(home / USER_FILE_NAME))
+
+    # --- reading ---------------------------------------------------------------------
+
+    def _load(self, session: Session, number: str) -> Request:
+        parse_number(number)
+        row = session.scalar(
+            select(Request)
+            .where(Request.number == number.strip())
+            .options(selectinload(Request.events), selectinload(Request.documents))
+        )
+        if row is None:
+            raise RequestError(f"no request {number} in the register")
+        return row
+
+    def view(self, row: Request, *, full: bool = False) -> dict[str, object]:
+        """A request as plain data (--json); ``full`` adds events, documents and letters."""
+        facts = facts_of(row)
+        deadline = deadline_of(facts, self.calendar)
+        standing = status(deadline, self.today(), self.calendar)
+        data: dict[str, object] = {
+            "number": row.number,
+            "applicant": row.applicant_name,
+            "applicant_kind": row.applicant_kind,
+            "channel": row.channel,
+            "received": row.received.isoformat(),
+            "content": row.content,
+            "form": row.form,
+            "status": row.status,
+            "status_label": RequestStatus(row.status).label,
+            "due": deadline.due.isoformat() if deadline.due else None,
+            "deadline_state": deadline.state.value,
+            "standing": standing.status.value if row.decision is None else "decided",
+            "working_days_left": standing.working_days_left if row.decision is None else None,
+            "extended": deadline.extension is not None,
+            "warnings": [warning.message for warning in deadline.warnings],
+            "outcome": row.outcome,
+            "decided_on": row.decided_on.isoformat() if row.decided_on else None,
+            "on_time": _on_time(row, deadline),
+        }
+        if full:
+            data.update(
+                contact=row.contact,
+                id_number=row.id_number,
+                items=row.items,
+                topic=row.topic,
+                decision=row.decision,
+                explanation=list(deadline.explanation),
+                events=[
+                    {
+                        "step": event.step,
+                        "label": Step(event.step).label,
+                        "on": event.happened_on.isoformat(),
+                        "by": event.by,
+                        "recorded_at": event.at.isoformat(timespec="seconds"),
+                        "detail": event.detail,
+                    }
+                    for event in row.events
+                ],
+                documents=[
+                    {"id": doc.id, "title": doc.title, "doc_number": doc.doc_number}
+                    for doc in row.documents
+                ],
+                letters=[letter_view(letter) for letter in row.letters],
+                appeals=[
+                    {
+                        "kind": case.kind,
+                        "filed": case.filed.isoformat(),
+                        "result": case.result,
+                        "closed": case.closed.isoformat() if case.closed else None,
+                        "note": case.note,
+                    }
+                    for case in row.appeals
+                ],
+            )
+        return data
+
+    def show(self, number: str) -> dict[str, object]:
+        with self.sessions() as session:
+            return self.view(self._load(session, number), full=True)
+
+    def list(
+        self,
+        *,
+        due_within: int | None = None,
+        overdue: bool = False,
+        status_filter: str | None = None,
+        year: int | None = None,
+        limit: int = 200,
+    ) -> list[dict[str, object]]:
+        """Requests, the dashboard's way: ``due_within`` N working days and/or ``overdue``.
+
+        With either, only open requests, the most urgent first; otherwise newest first.
+        """
+        query = select(Request).options(selectinload(Request.events))
+        if status_filter:
+            query = query.where(Request.status == RequestStatus(status_filter).value)
+        if year:
+            query = query.where(Request.year == year)
+        dashboard = due_within is not None or overdue
+        # The dashboard ranks every open request (urgency is computed, not stored).
+        query = query.where(Request.decided_on.is_(None)) if dashboard else query.limit(limit)
+        with self.sessions() as session:
+            rows = session.scalars(query.order_by(Request.received.desc(), Request.id.desc()))
+            views = [self.view(row) for row in rows]
+        if dashboard:
+            views = [view for view in views if _urgent(view, due_within, overdue)]
+            views.sort(key=lambda view: (view["due"] is None, view["due"] or ""))
+        return views[:limit]
+
+    # --- writing ---------------------------------------------------------------------
+
+    def add(self, new: NewRequest, by: str) -> dict[str, object]:
+        """Register a request under the next number of its year of receipt."""
+
+        def register(session: Session, seq: int) -> dict[str, object]:
+            row = _request_row(new, new.received.year, seq, by)
+            row.events.append(_event_row(Event(Step.REGISTERED, new.received, by)))
+            session.add(row)
+            audit(session, by, "request.add", row.number, {"received": str(new.received)})
+            session.flush()
+            return self.view(row)
+
+        busy = RequestError("could not allocate a request number: the register is busy, try again")
+        return with_next_seq(
+            self.sessions, Request.seq, Request.year, new.received.year, register, busy
+        )
+
+    def record(self, number: str, event: Event) -> dict[str, object]:
+        """Add a step (补正, 延期, 征求意见, 缴费 …) after the rules allow it."""
+        with self.sessions.begin() as session:
+            row = self._load(session, number)
+            facts = facts_of(row)
+            check_step(facts, event, self.today(), self.calendar)
+            row.events.append(_event_row(event))
+            self._restatus(row)
+            audit(session, event.by, f"request.{event.step.value}", number, dict(event.detail))
+            session.flush()
+            return self.view(row)
+
+    def fee_notice(
+        self, number: str, method: FeeMethod, *, sent: date, by: str, pages: int | None = None
+    ) -> dict[str, object]:
+        """收费通知: compute the fee (per item from the applicant's month, or per volume)."""
+        with self.sessions() as session:
+            row = self._load(session, number)
+            if method is FeeMethod.PER_ITEM:
+                if pages is not None:
+                    raise RequestError("按件计收 counts items, not pages: leave out --pages")
+                before = _items_before(session, row)
+                computation = compute_fee(method, items_before=before, items_now=row.items)
+            else:
+                if pages is None:
+                    raise RequestError("按量计收 needs the number of pages (--pages)")
+                computation = compute_fee(method, pages=pages)
+        if computation.amount_due == 0:
+            raise RequestError(f"the fee is 0 ({computation.describe()}): no fee notice to send")
+        return self.record(number, Event(Step.FEE_NOTICE_SENT, sent, by, computation.to_dict()))
+
+    def link(self, number: str, document_ids: Sequence[int], by: str) -> dict[str, object]:
+        """Link documents of the archive found for the request (检索结果)."""
+        with self.sessions.begin() as session:
+            row = self._load(session, number)
+            documents = _documents(session, document_ids)
+            known = {document.id for document in row.documents}
+            row.documents.extend(d for d in documents if d.id not in known)
+            audit(session, by, "request.link", number, {"documents": list(document_ids)})
+            session.flush()
+            return self.view(row, full=True)
+
+    def decide(self, number: str, decision: Decision) -> dict[str, object]:
+        """作出答复决定: the outcome closes the request; refused if the rules say no."""
+        with self.sessions.begin() as session:
+            row = self._load(session, number)
+            check_decision(facts_of(row), decision, self.today(), self.calendar)
+            documents = _documents(session, decision.document_ids)
+            known = {document.id for document in row.documents}
+            row.documents.extend(d for d in documents if d.id not in known)
+            row.decision = decision.to_dict()
+            row.outcome = decision.outcome.value
+            row.decided_on = decision.decided_on
+            row.events.append(
+                _event_row(
+                    Event(Step.DECIDED, decision.decided_on, decision.by, {"outcome": row.outcome})
+                )
+            )
+            self._restatus(row)
+            audit(session, decision.by, "request.decide", number, {"outcome": row.outcome})
+            session.flush()
+            return self.view(row, full=True)
+
+    def appeal(
+        self, number: str, appeal: AppealFacts, by: str, note: str = ""
+    ) -> dict[str, object]:
+        """Record a 行政复议 or 行政诉讼 case, or its result (same kind, same day filed)."""
+        with self.sessions.begin() as session:
+            row = self._load(session, number)
+            check_appeal(facts_of(row), appeal, self.today())
+            same = [
+                case
+                for case in row.appeals
+                if case.kind == appeal.kind.value and case.filed == appeal.filed
+            ]
+            case = same[0] if same else Appeal(kind=appeal.kind.value, filed=appeal.filed)
+            if not same:
+                row.appeals.append(case)
+            case.result = appeal.result.value if appeal.result else None
+            case.closed = appeal.closed
+            case.note = note or case.note or ""
+            detail = {"kind": case.kind, "filed": str(case.filed), "result": case.result}
+            audit(session, by, "request.appeal", number, detail)
+            session.flush()
+            return self.view(row, full=True)
+
+    def letter(
+        self,
+        number: str,
+        kind: str,
+        *,
+        by: str,
+        office: Office | None = None,
+        templates: Templates | None = None,
+        letter_date: date | None = None,
+        party: str = "",
+    ) -> Letter:
+        """Render the reply or a notice, keep it under generated/ and register it.
+
+        A letter printed again is a new version with the same 文号; earlier versions stay.
+        """
+        office, templates = letter_setup(self.home, office, templates)
+        day = letter_date or self.today()
+        with self.sessions.begin() as session:
+            row = self._load(session, number)
+            facts = facts_of(row)
+            template = check_letter(facts, kind)
+            documents = [
+                DocumentRef(doc.title or "", doc.doc_number or "", doc.issue_date)
+                for doc in row.documents
+            ]
+            context = request_context(facts, template, self.calendar, documents, party)
+            letter_kind = kind if kind == "reply" else f"{kind}:{party}" if party else kind
+            letter = file_letter(
+                session,
+                self.home,
+                row,
+                kind=letter_kind,
+                template=template,
+                body=context,
+                office=office,
+                templates=templates,
+                day=day,
+                by=by,
+            )
+            row.events.append(
+                _event_row(
+                    Event(Step.LETTER, day, by, {"kind": letter_kind, "version": letter.version})
+                )
+            )
+            audit(session, by, "request.letter", number, {"path": letter.path})
+            return letter
+
+    def _restatus(self, row: Request) -> None:
+        facts = facts_of(row)
+        row.status = status_of(facts, deadline_of(facts, self.calendar)).value
+
+
+def _on_time(row: Request, deadline: Deadline) -> bool | None:
+    if row.decided_on is None or deadline.due is None:
+        return None
+    return row.decided_on <= deadline.due
+
+
+def _urgent(view: dict[str, object], due_within: int | None, overdue: bool) -> bool:
+    standing, left = view["standing"], view["working_days_left"]
+    if overdue and standing == "overdue":
+        return True
+    return (
+        due_within is not None
+        and standing != "overdue"
+        and isinstance(left, int)
+        and left <= due_within
+    )
+
+
+def _request_row(new: NewRequest, year: int, seq: int, by: str) -> Request:
+    return Request(
+        number=format_number(year, seq),
+        year=year,
+        seq=seq,
+        applicant_name=new.applicant.name,
+        applicant_kind=new.applicant.kind.value,
+        contact=new.applicant.contact,
+        id_number=new.applicant.id_number,
+        channel=new.channel.value,
+        received=new.received,
+        content=new.content,
+        form=new.form.value,
+        items=new.items,
+        topic=new.topic,
+        status=RequestStatus.OPEN.value,
+        registered_at=_now(),
+        registered_by=by,
+    )
+
+
+def _event_row(event: Event) -> RequestEvent:
+    return RequestEvent(
+        step=event.step.value,
+        happened_on=event.on,
+        at=_now(),
+        by=event.by,
+        detail=dict(event.detail),
+    )
+
+
+def _documents(session: Session, ids: Sequence[int]) -> list[Document]:
+    if not ids:
+        return []
+    found = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))}
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise RequestError(f"no document {', '.join(missing)} in the archive")
+    return [found[i] for i in ids]
+
+
+def _items_before(session: Session, row: Request) -> int:
+    """The applicant's items earlier in the month of receipt (办法第四条: per calendar month)."""
+    first = row.received.replace(day=1)
+    same = select(func.coalesce(func.sum(Request.items), 0)).where(
+        Request.applicant_name == row.applicant_name,
+        Request.id_number == row.id_number,
+        Request.received >= first,
+        or_(
+            Request.received < row.received,
+            and_(Request.received == row.received, Request.id < row.id),
+        ),
+    )
+    return int(session.scalar(same) or 0)
