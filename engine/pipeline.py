@@ -404,6 +404,12 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
 # --- taking files from the inbox --------------------------------------------
 
 
+def new_claim_id() -> str:
+    """A claim's id names the claiming process, so that a sidecar left half-written by a
+    killed process is known for an orphan without reading it."""
+    return f"{uuid.uuid4().hex}-{os.getpid()}"
+
+
 def claim(settings: Settings, path: Path, claim_id: str | None = None) -> Arrival | None:
     """Take ``path`` out of the inbox for processing; None if someone else took it.
 
@@ -413,7 +419,7 @@ def claim(settings: Settings, path: Path, claim_id: str | None = None) -> Arriva
     """
     claims = settings.claims
     claims.mkdir(parents=True, exist_ok=True)
-    claim_id = claim_id or uuid.uuid4().hex
+    claim_id = claim_id or new_claim_id()
     sidecar = claims / f"{claim_id}{SIDECAR}"
     sidecar.write_text(
         json.dumps(
@@ -476,5 +482,6 @@ def _abandoned(sidecar: Path) -> bool:
         age = time.time() - sidecar.stat().st_mtime
     except OSError:
         return False
-    pid = _read_sidecar(sidecar).get("pid")
+    _, _, named = sidecar.name.removesuffix(SIDECAR).rpartition("-")
+    pid = int(named) if named.isdigit() else _read_sidecar(sidecar).get("pid")
     return age > ORPHAN_SIDECAR_SECONDS or (isinstance(pid, int) and not process_alive(pid))

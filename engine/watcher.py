@@ -20,7 +20,6 @@ import logging
 import os
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ from engine.ocr import (
     pending,
     run_queue,
 )
-from engine.pipeline import Arrival, Outcome, claim, pending_claims
+from engine.pipeline import Arrival, Outcome, claim, new_claim_id, pending_claims
 from engine.watchrules import is_ignored
 
 log = logging.getLogger(__name__)
@@ -139,7 +138,7 @@ class Watcher:
         return ready
 
     def _take(self, path: Path) -> None:
-        claim_id = uuid.uuid4().hex
+        claim_id = new_claim_id()
         with self._lock:  # before the claim exists, so _retry_claims never takes it too
             self._in_hand.add(claim_id)
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
+import uuid
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 
 from engine.archive import Archive
 from engine.codes import Attribute, DocumentStatus, Reason
-from engine.pipeline import Pipeline, Stage, Status, claim, pending_claims
+from engine.pipeline import SIDECAR, Pipeline, Stage, Status, claim, new_claim_id, pending_claims
 from engine.register.models import AuditEvent, Document, Proposal, Source
 from tests.builders import build_docx, build_image_only_pdf, build_pdf
 
@@ -246,3 +247,21 @@ def test_a_disk_error_while_reading_keeps_the_file_claimed_not_quarantined(
     assert [o.status for o in map(archive.pipeline.process, pending_claims(archive.settings))] == [
         Status.FILED
     ]
+
+
+def test_a_half_written_sidecar_of_a_killed_process_is_cleared(archive: Archive) -> None:
+    """kill -9 while the sidecar is being written leaves it empty, with no claimed file:
+    its name says whose it was, so it is known for an orphan without reading it."""
+    import subprocess
+
+    claims = archive.settings.claims
+    claims.mkdir(parents=True)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan = claims / f"{uuid.uuid4().hex}-{dead.pid}{SIDECAR}"
+    orphan.write_bytes(b"")  # killed before a byte was written
+    live = claims / f"{new_claim_id()}{SIDECAR}"  # this process: a claim in the making
+    live.write_bytes(b"")
+    assert pending_claims(archive.settings) == []
+    assert not orphan.exists()
+    assert live.exists()
