@@ -186,6 +186,36 @@ def document_history(session: Session, document_id: int) -> list[AuditEvent]:
     return list(session.scalars(query.order_by(AuditEvent.at, AuditEvent.id)))
 
 
+def document_detail(session: Session, home: Path, doc_id: int) -> dict[str, object] | None:
+    """One document as ``gongkai show`` and the web desk show it: metadata, the files it
+    arrived as, where its original is kept, its history, warnings and text."""
+    document = session.get(Document, doc_id, options=[selectinload(Document.sources)])
+    if document is None:
+        return None
+    view = document_view(document)
+    view["sources"] = [
+        {
+            "file_name": s.file_name,
+            "source_path": s.source_path,
+            "arrived_at": s.arrived_at.isoformat(timespec="seconds"),
+        }
+        for s in document.sources
+    ]
+    view["original"] = str(home / document.original_path)
+    view["history"] = [
+        {
+            "at": e.at.isoformat(timespec="seconds"),
+            "actor": e.actor,
+            "action": e.action,
+            "detail": e.detail,
+        }
+        for e in document_history(session, doc_id)
+    ]
+    view["warnings"] = document.warnings
+    view["text"] = document.text
+    return view
+
+
 # --- worker processes ---------------------------------------------------------
 # Extraction, metadata and classification are CPU-bound Python: a second core helps
 # only from a second process. Each worker opens its own archive; files are claimed

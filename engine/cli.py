@@ -17,22 +17,21 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from sqlalchemy.orm import selectinload
 
-from engine.archive import Archive, document_history, document_view, files_under, list_documents
+from engine.archive import Archive, document_detail, document_view, files_under, list_documents
 from engine.cli_corrections import correction_app
 from engine.cli_ocr import ocr_command, read_filed_scans
 from engine.cli_report import report_app
 from engine.cli_requests import request_app, templates_app
 from engine.cli_review import classify_command, review_app
 from engine.cli_rules import rules_app
+from engine.cli_users import audit_command, user_app
 from engine.cliutil import JsonOption, err, fail, open_archive, out, print_json
 from engine.codes import Attribute, Reason
 from engine.config import load_settings
 from engine.office import FILE_NAME as OFFICE_FILE
 from engine.office import write_example
 from engine.pipeline import Outcome, Status
-from engine.register.models import Document
 from indexer import IndexLocked, QueryError, SearchQuery
 
 app = typer.Typer(
@@ -47,6 +46,8 @@ app.add_typer(correction_app, name="correction")
 app.add_typer(templates_app, name="templates")
 app.add_typer(rules_app, name="rules")
 app.add_typer(report_app, name="report")
+app.add_typer(user_app, name="user")
+app.command("audit")(audit_command)
 app.command("classify")(classify_command)
 app.command("ocr")(ocr_command)
 
@@ -155,6 +156,26 @@ def watch(
         watcher.run(stop)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    no_watch: Annotated[
+        bool, typer.Option("--no-watch", help="Serve the desk only; another process watches.")
+    ] = False,
+) -> None:
+    """The web desk on http://HOST:PORT, with the inbox watcher, until Ctrl-C."""
+    import uvicorn
+
+    from engine.web import create_app
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
+    )
+    application = create_app(load_settings(), watch=not no_watch, address=f"http://{host}:{port}")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
 @app.command("list")
 def list_command(
     attribute: Annotated[
@@ -200,25 +221,9 @@ def show(
 ) -> None:
     """A document: metadata, the files it arrived as, and its history."""
     with open_archive() as archive, archive.sessions() as session:
-        document = session.get(Document, doc_id, options=[selectinload(Document.sources)])
-        if document is None:
-            raise fail(f"no document with id {doc_id}")
-        view = document_view(document)
-        view["sources"] = [
-            {
-                "file_name": s.file_name,
-                "source_path": s.source_path,
-                "arrived_at": s.arrived_at.isoformat(timespec="seconds"),
-            }
-            for s in document.sources
-        ]
-        view["original"] = str(archive.settings.home / document.original_path)
-        view["history"] = [
-            {"at": e.at.isoformat(timespec="seconds"), "actor": e.actor, "action": e.action}
-            for e in document_history(session, doc_id)
-        ]
-        view["warnings"] = document.warnings
-        view["text"] = document.text
+        view = document_detail(session, archive.settings.home, doc_id)
+    if view is None:
+        raise fail(f"no document with id {doc_id}")
     if as_json:
         print_json(view)
         return
@@ -241,7 +246,7 @@ def show(
     for event in view["history"]:  # type: ignore[attr-defined]
         out.print(f"  {event['at']} {event['actor']} {event['action']}", highlight=False)
     if text:
-        out.print(document.text, highlight=False)
+        out.print(str(view["text"]), highlight=False)
 
 
 def main() -> None:

@@ -8,7 +8,10 @@ the shells pass around (no global state):
 * ``GONGKAI_INBOX``: the drop folder, default ``<home>/inbox``;
 * ``GONGKAI_INDEX_BACKEND``: the search engine, ``tantivy`` (default) or ``whoosh``;
 * ``GONGKAI_SIGNOFF_LEVELS``: the review levels a decision needs, default
-  ``drafter,reviewer,approver`` (拟定意见, 审查, 批准).
+  ``drafter,reviewer,approver`` (拟定意见, 审查, 批准);
+* ``GONGKAI_WITHHELD_READERS``: the web desk roles shown the text of a 不予公开
+  document, default ``reviewer,approver``;
+* ``GONGKAI_UPLOAD_LIMIT_MB``: the largest file the web desk accepts, default 50.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine.review import ALL_LEVELS, Level, parse_levels
+from engine.users import DEFAULT_WITHHELD_READERS, Role, parse_roles
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,13 @@ class Settings:
     workers: int = 2
     signoff_levels: tuple[Level, ...] = ALL_LEVELS  # which of 拟定意见/审查/批准 a decision needs
     index_backend: str = "tantivy"  # or whoosh (pure Python, slower)
+    withheld_readers: tuple[Role, ...] = DEFAULT_WITHHELD_READERS
+    upload_limit: int = 50 * 1024 * 1024  # bytes
+
+    @property
+    def secret_key_file(self) -> Path:
+        """The web desk's key for signing session cookies (made on first start)."""
+        return self.home / "secret.key"
 
     @property
     def originals(self) -> Path:
@@ -82,4 +93,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         workers=int(env.get("GONGKAI_WORKERS", "2")),
         signoff_levels=parse_levels(env.get("GONGKAI_SIGNOFF_LEVELS", "drafter,reviewer,approver")),
         index_backend=env.get("GONGKAI_INDEX_BACKEND", "tantivy"),
+        withheld_readers=parse_roles(env.get("GONGKAI_WITHHELD_READERS", "reviewer,approver")),
+        upload_limit=int(float(env.get("GONGKAI_UPLOAD_LIMIT_MB", "50")) * 1024 * 1024),
     )

@@ -170,6 +170,7 @@ class SearchIndex:
                     "reason": hit.reason,
                     "score": hit.score,
                     "snippet": hit.marked_snippet(),
+                    "snippet_html": hit.snippet_html(),  # escaped; only <mark> is markup
                 }
                 for hit in result.hits
             ],

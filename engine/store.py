@@ -120,6 +120,19 @@ def original_relpath(sha256: str, extension: str) -> Path:
     return Path("originals", sha256[:2], sha256[2:4], f"{sha256}.{extension}")
 
 
+def kept_file(root: Path, path: str | Path) -> Path | None:
+    """``path`` (relative to ``root`` or absolute) when it is a file inside ``root``.
+
+    What the web desk serves: ``..``, absolute paths elsewhere and symlinks out of
+    ``root`` give None, so a download can never leave the archive.
+    """
+    base = root.resolve()
+    target = (root / path).resolve()
+    if not target.is_relative_to(base) or not target.is_file():
+        return None
+    return target
+
+
 def store_original(home: Path, source: Path, digest: Checksum, extension: str) -> Path:
     """Keep ``source`` as the original of ``digest``; its path relative to ``home``.
 

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from engine.archive import Archive
 from engine.cli import app
 from engine.config import Settings
+from tests.webdesk import Desk, open_desk
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("GONGKAI_CORPUS", REPO.parent / "shared" / "corpus"))
@@ -120,3 +121,13 @@ def invoke_json(cli: CliRunner, *args: str) -> Any:
     result = cli.invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
+
+
+# --- the web desk --------------------------------------------------------------
+
+
+@pytest.fixture
+def desk(sqlite_settings: Settings) -> Iterator[Desk]:
+    """The web desk on a fresh SQLite archive, with one user per role (tests/webdesk.py)."""
+    with open_desk(sqlite_settings) as opened:
+        yield opened

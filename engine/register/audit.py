@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.register.models import AuditEvent
@@ -35,3 +36,41 @@ def audit(
             detail=dict(detail),
         )
     )
+
+
+def audit_log(
+    session: Session,
+    *,
+    document_id: int | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    limit: int = 200,
+) -> list[AuditEvent]:
+    """The newest events first; ``action`` matches itself and its sub-actions
+    (``view`` matches ``view.text`` and ``view.download``)."""
+    query = select(AuditEvent)
+    if document_id is not None:
+        query = query.where(AuditEvent.document_id == document_id)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if action:
+        query = query.where(
+            or_(AuditEvent.action == action, AuditEvent.action.startswith(f"{action}."))
+        )
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    query = query.order_by(AuditEvent.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def event_view(event: AuditEvent) -> dict[str, object]:
+    return {
+        "id": event.id,
+        "at": event.at.isoformat(timespec="seconds"),
+        "actor": event.actor,
+        "action": event.action,
+        "document_id": event.document_id,
+        "subject": event.subject,
+        "detail": event.detail,
+    }

@@ -303,3 +303,16 @@ class Correction(Base):
     letters: Mapped[list[Letter]] = relationship(
         back_populates="correction", order_by="Letter.id", cascade="all, delete-orphan"
     )
+
+
+class User(Base):
+    """An account at the web desk: its role and argon2 password hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

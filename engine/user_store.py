@@ -1,0 +1,94 @@
+"""Accounts in the register: argon2 password hashes, roles, every change audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.register.audit import audit
+from engine.register.models import User
+from engine.users import Role, UserError, check_name, check_password
+
+_hasher = PasswordHasher()
+# Verified when the name is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a password of anyone's")
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user as the shells see it (no hash)."""
+
+    name: str
+    role: Role
+    active: bool
+
+
+def _account(user: User) -> Account:
+    return Account(user.name, Role(user.role), user.active)
+
+
+def _user(session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise UserError(f"no user named {name!r}")
+    return user
+
+
+def add_user(session: Session, name: str, role: Role, password: str, *, by: str) -> Account:
+    name = check_name(name)
+    if session.scalar(select(User.id).where(User.name == name)) is not None:
+        raise UserError(f"user {name!r} exists already")
+    user = User(
+        name=name,
+        role=role.value,
+        password_hash=_hasher.hash(check_password(password)),
+        active=True,
+        created_at=datetime.now(UTC),
+    )
+    session.add(user)
+    audit(session, by, "user.add", name, {"role": role.value})
+    return _account(user)
+
+
+def set_password(session: Session, name: str, password: str, *, by: str) -> None:
+    _user(session, name).password_hash = _hasher.hash(check_password(password))
+    audit(session, by, "user.password", name, {})
+
+
+def set_role(session: Session, name: str, role: Role, *, by: str) -> None:
+    user = _user(session, name)
+    audit(session, by, "user.role", name, {"from": user.role, "to": role.value})
+    user.role = role.value
+
+
+def set_active(session: Session, name: str, active: bool, *, by: str) -> None:
+    _user(session, name).active = active
+    audit(session, by, "user.enable" if active else "user.disable", name, {})
+
+
+def list_accounts(session: Session) -> list[Account]:
+    return [_account(user) for user in session.scalars(select(User).order_by(User.name))]
+
+
+def find_account(session: Session, name: str) -> Account | None:
+    user = session.scalar(select(User).where(User.name == name))
+    return _account(user) if user is not None else None
+
+
+def authenticate(session: Session, name: str, password: str) -> Account | None:
+    """The active account whose password this is, else None (never says which was wrong)."""
+    user = session.scalar(select(User).where(User.name == name.strip()))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):  # parameters raised since it was set
+        user.password_hash = _hasher.hash(password)
+    return _account(user)
