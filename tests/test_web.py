@@ -296,7 +296,7 @@ def test_the_document_page_shows_metadata_text_and_history(
         "某政办发〔2024〕12号",
         "关于推进政务公开示范点建设的通知",
         "现将政务公开示范点",
-        "ingest",
+        "归档",
         "关于推进政务公开的通知.docx",
     ):
         assert shown in page

@@ -115,6 +115,28 @@ def _label(value: str | None, kind: str) -> str:
         return value
 
 
+# What the history and the audit log call each action, in the clerk's words.
+ACTION_LABELS = {
+    "ingested": "归档",
+    "duplicate": "重复文件",
+    "quarantined": "隔离",
+    "ocr": "文字识别",
+    "ocr_failed": "文字识别失败",
+    "review.confirm": "签批同意",
+    "review.override": "签批改定",
+    "rule.mark": "规章/规范性文件标记",
+    "view.text": "查看正文",
+    "view.download": "下载原件",
+    "login": "登录",
+    "login.failed": "登录失败",
+}
+STATUS_LABELS = {
+    "filed": "已归档",
+    "needs_ocr": "待文字识别",
+    "needs_conversion": "待格式转换",
+}
+
+
 def _day(value: date | datetime | str | None) -> str:
     if value is None or value == "":
         return ""
@@ -135,6 +157,8 @@ def make_environment() -> Environment:
     )
     environment.filters["label"] = _label
     environment.filters["day"] = _day
+    environment.filters["action"] = lambda action: ACTION_LABELS.get(action, action)
+    environment.filters["status"] = lambda status: STATUS_LABELS.get(status, status)
     environment.globals["Attribute"] = Attribute
     environment.globals["Reason"] = Reason
     environment.globals["Level"] = Level

@@ -1,0 +1,211 @@
+"""The web desk in a real browser: Debian's Chromium driven by Playwright against a live
+``gongkai serve`` on 127.0.0.1 (with its inbox watcher).
+
+Playwright cannot download its browsers here, so it launches the system Chromium
+(``executable_path``). Without Chromium these tests skip; CI sets
+``GONGKAI_REQUIRE_BROWSER=1`` and they must run. Screenshots of the main pages go to
+``$GONGKAI_SCREENSHOTS`` (``docs/screenshots`` to refresh the README's) or a temp folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.builders import build_docx
+from tests.conftest import REPO
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+REQUIRED = os.environ.get("GONGKAI_REQUIRE_BROWSER") == "1"
+if CHROMIUM is None:
+    message = "Debian's chromium is not installed (apt-get install chromium fonts-noto-cjk)"
+    if REQUIRED:
+        raise RuntimeError(f"GONGKAI_REQUIRE_BROWSER=1 but {message}")
+    pytest.skip(message, allow_module_level=True)
+
+SCREEN = {"width": 1366, "height": 768}  # the office PC's screen
+PASSWORD = "browser-test-pass"
+OFFICE = """agency = "某某市人民政府办公室"
+letter_code = "某政办信公开"
+reconsideration_body = "某某市人民政府"
+court = "某某市某某区人民法院"
+office = "某某市人民政府办公室政务公开科"
+office_address = "某某市某某路1号"
+office_phone = "0471-7654321"
+"""
+
+
+@dataclass
+class LiveDesk:
+    url: str
+    home: Path
+    screenshots: Path
+
+    @property
+    def inbox(self) -> Path:
+        return self.home / "inbox"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _gongkai(env: dict[str, str], *args: str, stdin: str = "") -> None:
+    subprocess.run(
+        [str(Path(sys.executable).with_name("gongkai")), *args],
+        env=env,
+        input=stdin,
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+
+
+def _wait_healthy(url: str, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gongkai serve exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gongkai serve did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDesk]:
+    """``gongkai serve`` on a fresh archive, with a user for each role."""
+    root = tmp_path_factory.mktemp("live")
+    home = root / "archive"
+    env = {
+        **os.environ,
+        "GONGKAI_HOME": str(home),
+        "GONGKAI_DATABASE_URL": "",
+        "GONGKAI_SETTLE_SECONDS": "0.3",
+        "GONGKAI_USER": "test",
+    }
+    _gongkai(env, "init")
+    (home / "office.toml").write_text(OFFICE, encoding="utf-8")
+    for role in ("clerk", "reviewer", "approver", "admin"):
+        _gongkai(env, "user", "add", f"{role}1", "--role", role, "--password-stdin", stdin=PASSWORD)
+    port = _free_port()
+    log = (root / "serve.log").open("wb")
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gongkai")), "serve", "--port", str(port)],
+        env=env,
+        cwd=root,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    shots = Path(os.environ.get("GONGKAI_SCREENSHOTS") or root / "screenshots")
+    if not shots.is_absolute():
+        shots = REPO / shots
+    shots.mkdir(parents=True, exist_ok=True)
+    try:
+        _wait_healthy(url, server)
+        yield LiveDesk(url, home, shots)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_type_launch_args, "executable_path": CHROMIUM}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "viewport": SCREEN, "locale": "zh-CN"}
+
+
+def log_in(page: Page, live: LiveDesk, role: str) -> None:
+    page.goto(f"{live.url}/login")
+    page.get_by_label("用户名").fill(f"{role}1")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_text(f"{role}1 ·")).to_be_visible()
+
+
+def snapshot(page: Page, live: LiveDesk, name: str) -> None:
+    """Save the page as the clerk sees it; nothing may overflow the 1366-pixel screen."""
+    page.screenshot(path=str(live.screenshots / f"{name}.png"), full_page=False)
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= SCREEN["width"], f"{name}: the page is {overflow}px wide"
+
+
+def wait_until_found(page: Page, live: LiveDesk, query: str, timeout: float = 60) -> None:
+    """The watcher files a dropped file within seconds; search until it is found."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page.goto(f"{live.url}/search?q={query}")
+        if page.locator(".hit").count():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{query} was not found within {timeout} s")
+        time.sleep(0.5)
+
+
+# --- flows --------------------------------------------------------------------
+
+
+def test_log_in_and_out(page: Page, live: LiveDesk) -> None:
+    page.goto(f"{live.url}/search")
+    expect(page).to_have_url(f"{live.url}/login?next=/search")
+    page.get_by_label("用户名").fill("clerk1")
+    page.get_by_label("密码").fill("wrong password")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_contain_text("用户名或密码错误")
+    log_in(page, live, "clerk")
+    expect(page).to_have_url(f"{live.url}/search")
+    page.get_by_role("button", name="退出").click()
+    expect(page).to_have_url(f"{live.url}/login")
+
+
+def test_a_dropped_file_is_filed_and_found_with_highlights(
+    page: Page, live: LiveDesk, tmp_path: Path
+) -> None:
+    build_docx(
+        tmp_path / "示范点通知.docx",
+        [
+            "某市人民政府办公室文件",
+            "某政办发〔2026〕7号",
+            "关于开展政务公开示范点建设的通知",
+            "各区人民政府：为推进政务公开示范点建设，现将有关事项通知如下。",
+            "（此件公开发布）",
+        ],
+    )
+    shutil.copy(tmp_path / "示范点通知.docx", live.inbox / "示范点通知.docx")
+    log_in(page, live, "clerk")
+    wait_until_found(page, live, "示范点")
+    expect(page.locator(".hit mark").first).to_have_text("示范点")
+    expect(page.locator(".hit .title").first).to_contain_text("关于开展政务公开示范点建设的通知")
+    snapshot(page, live, "search")
+    page.locator(".hit .title").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("示范点建设的通知")
+    expect(page.get_by_text("某政办发〔2026〕7号", exact=True)).to_be_visible()
+    expect(page.locator(".tag.proactive").first).to_be_visible()  # classified 主动公开
+    snapshot(page, live, "document")
