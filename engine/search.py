@@ -3,8 +3,8 @@
 The audit log is the register's change log: every change to a document (filed, a
 new file name, a review decision) is an audit event. The index stores the id of
 the last event it has taken in (its watermark), so catching up is re-adding the
-documents named by the events since; a missing, corrupt or miscounted index is
-rebuilt from the register, never the other way round.
+documents named by the events since; a missing, corrupt, outdated or miscounted
+index is rebuilt from the register, never the other way round.
 """
 
 from __future__ import annotations
@@ -20,8 +20,15 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from engine.register.models import AuditEvent, Document, Source
-from indexer import Index, IndexCorrupt, IndexDocument, SearchQuery, open_index
+from engine.register.models import AuditEvent, Document
+from indexer import (
+    Index,
+    IndexCorrupt,
+    IndexDocument,
+    IndexOutdated,
+    SearchQuery,
+    open_index,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +81,11 @@ class SearchIndex:
 
     def _open(self) -> Index:
         try:
+            return open_index(self.path, self.backend)
+        except IndexOutdated as error:
+            # Sound but of an older format (an upgrade): nothing in it worth keeping.
+            log.warning("%s; rebuilding it from the register", error)
+            shutil.rmtree(self.path)
             return open_index(self.path, self.backend)
         except IndexCorrupt as error:
             # Derived data: set the damaged index aside (for a look) and start afresh.
@@ -143,17 +155,10 @@ class SearchIndex:
         return SyncReport(True, done, last)
 
     def search(self, query: SearchQuery) -> dict[str, object]:
-        """Hits as plain data, each with the file names it arrived under (from the register)."""
+        """Hits as plain data, each with the file names it arrived under (kept in the
+        index, which a new name reaches as any change does: no register query per
+        search); ``facets``: name -> [value, count] pairs, empty unless asked for."""
         result = self.index.search(query)
-        ids = [hit.doc_id for hit in result.hits]
-        with self._sessions() as session:
-            names: dict[int, list[str]] = {}
-            for doc_id, name in session.execute(
-                select(Source.document_id, Source.file_name)
-                .where(Source.document_id.in_(ids))
-                .order_by(Source.id)
-            ):
-                names.setdefault(doc_id, []).append(name)
         return {
             "total": result.total,
             "offset": query.offset,
@@ -165,7 +170,7 @@ class SearchIndex:
                     "issuer": hit.issuer,
                     "doc_kind": hit.doc_kind,
                     "issue_date": hit.issue_date.isoformat() if hit.issue_date else None,
-                    "file_names": list(dict.fromkeys(names.get(hit.doc_id, []))),
+                    "file_names": list(hit.file_names),
                     "attribute": hit.attribute,
                     "reason": hit.reason,
                     "score": hit.score,
@@ -174,4 +179,8 @@ class SearchIndex:
                 }
                 for hit in result.hits
             ],
+            "facets": {
+                str(facet): [[value, count] for value, count in counts]
+                for facet, counts in result.facets.items()
+            },
         }

@@ -19,11 +19,15 @@ import importlib
 from pathlib import Path
 
 from indexer.api import (
+    FACET_TOP,
+    Facet,
+    FacetCounts,
     Index,
     IndexCorrupt,
     IndexDocument,
     IndexerError,
     IndexLocked,
+    IndexOutdated,
     QueryError,
     SearchHit,
     SearchQuery,
@@ -32,10 +36,14 @@ from indexer.api import (
 
 __all__ = [
     "BACKENDS",
+    "FACET_TOP",
+    "Facet",
+    "FacetCounts",
     "Index",
     "IndexCorrupt",
     "IndexDocument",
     "IndexLocked",
+    "IndexOutdated",
     "IndexerError",
     "QueryError",
     "SearchHit",
@@ -56,7 +64,8 @@ def open_index(path: Path, backend: str = "tantivy") -> Index:
     """Open the index at ``path``, creating it if the directory is absent or empty.
 
     Raises :class:`IndexCorrupt` when ``path`` holds anything else (another
-    backend's index, an older format, damaged files): remove it and rebuild.
+    backend's index, damaged files; :class:`IndexOutdated` for an older format):
+    remove it and rebuild.
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown index backend {backend!r}; choose one of {sorted(BACKENDS)}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -23,8 +23,13 @@ from engine.codes import Attribute, Reason
 from engine.text import normalize_text
 from indexer import analysis
 from indexer.api import (
+    FACET_TOP,
+    Facet,
+    FacetCounts,
+    FacetValue,
     IndexCorrupt,
     IndexDocument,
+    IndexOutdated,
     QueryError,
     SearchHit,
     SearchQuery,
@@ -33,9 +38,9 @@ from indexer.api import (
 from indexer.query import ParsedQuery, Term, TermKind, parse
 from indexer.snippets import Highlighter
 
-# Bump when analysis or fields change: older indexes then open as IndexCorrupt
+# Bump when analysis or fields change: older indexes then open as IndexOutdated
 # and are rebuilt from the register.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: fields counted for facets, file names in the payload
 MARKER = "gongkai-index.json"
 MAX_LIMIT = 1000
 TITLE_BOOST = 2.0
@@ -48,18 +53,28 @@ class Field(StrEnum):
     TITLE = "title"  # terms with positions, for the title boost
     ISSUER = "issuer"  # terms (the filter requires all of its words)
     DOC_NUMBER = "doc_number"  # analysis.doc_number_key, exact
-    KIND = "kind"  # exact
-    ATTRIBUTE = "attribute"  # code, exact
+    KIND = "kind"  # exact; counted
+    ATTRIBUTE = "attribute"  # code, exact; counted
     REASON = "reason"  # code, exact
     # int: issue_date.toordinal() << 32 | doc_id (0 << 32 when undated), so
     # one fast field serves year and date ranges and a stable newest-first sort.
     ISSUED = "issued"
     INGESTED = "ingested"  # int: ingested_at date ordinal
+    YEAR = "year"  # int: issue_date.year, absent when undated; counted
+    ISSUER_NAME = "issuer_name"  # the 发文机关 whole, exact; counted
     PAYLOAD = "payload"  # stored JSON: what a hit shows, and the text for snippets
     META = "meta"  # present only on the record holding the watermark
 
 
 LAST_DOC_ID = (1 << 32) - 1
+# The field each facet counts; every backend keeps these as per-document values
+# (columns) so counting never reads the stored payloads.
+FACET_FIELDS = {
+    Facet.YEAR: Field.YEAR,
+    Facet.ATTRIBUTE: Field.ATTRIBUTE,
+    Facet.KIND: Field.KIND,
+    Facet.ISSUER: Field.ISSUER_NAME,
+}
 
 
 def issued_key(day: date | None, doc_id: int = 0) -> int:
@@ -82,6 +97,7 @@ class Prepared:
     reason: str
     issued: int
     ingested: int
+    year: int  # 0 when undated
     payload: str
 
     @property
@@ -104,6 +120,7 @@ def prepare(doc: IndexDocument) -> Prepared:
         "issue_date": doc.issue_date.isoformat() if doc.issue_date else None,
         "attribute": doc.attribute,
         "reason": doc.reason,
+        "file_names": list(doc.source_names),
         "text": text,
     }
     return Prepared(
@@ -119,6 +136,7 @@ def prepare(doc: IndexDocument) -> Prepared:
         reason=doc.reason or "",
         issued=issued_key(doc.issue_date, doc.doc_id),
         ingested=doc.ingested_at.date().toordinal(),
+        year=doc.issue_date.year if doc.issue_date else 0,
         payload=json.dumps(payload, ensure_ascii=False),
     )
 
@@ -166,6 +184,7 @@ class Plan:
     by_date: bool
     offset: int
     limit: int
+    facets: bool
     codes: dict[Field, str]  # exact-match filters
     issuer: tuple[str, ...]  # words the issuer must contain
     issued: tuple[int, int] | None
@@ -215,6 +234,7 @@ def plan(query: SearchQuery) -> Plan:
         by_date=query.sort == "date" or not parsed.groups,
         offset=query.offset,
         limit=query.limit,
+        facets=query.facets,
         codes=codes,
         issuer=issuer,
         issued=issued and (issued_key(issued[0]), issued_key(issued[1], LAST_DOC_ID)),
@@ -305,6 +325,33 @@ class RawHit:
     score: float | None
 
 
+RawCounts = Mapping[Facet, Mapping[FacetValue, int]]  # every value a backend counted
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What a backend found: the number of matches, one page, the counts if asked."""
+
+    total: int
+    hits: list[RawHit]
+    counts: RawCounts
+
+
+def ordered_facets(counts: RawCounts) -> FacetCounts:
+    """The counts as the clerk reads them, decided here so the backends agree:
+    years newest first, the rest most frequent first (ties by value), kinds and
+    issuers cut to the top :data:`FACET_TOP`; empty values are not facets."""
+    ordered: dict[Facet, tuple[tuple[FacetValue, int], ...]] = {}
+    for facet in Facet:
+        found = [(value, n) for value, n in counts.get(facet, {}).items() if value not in ("", 0)]
+        if facet is Facet.YEAR:
+            ordered[facet] = tuple(sorted(found, key=lambda item: item[0], reverse=True))
+            continue
+        found.sort(key=lambda item: (-item[1], str(item[0])))
+        ordered[facet] = tuple(found[:FACET_TOP] if facet in (Facet.KIND, Facet.ISSUER) else found)
+    return ordered
+
+
 def corrupt(path: Path, detail: object) -> IndexCorrupt:
     return IndexCorrupt(
         f"{path}：索引无法读取，请重建 / the index cannot be read ({detail}); "
@@ -312,10 +359,18 @@ def corrupt(path: Path, detail: object) -> IndexCorrupt:
     )
 
 
+def outdated(path: Path, detail: object) -> IndexOutdated:
+    return IndexOutdated(
+        f"{path}：索引由旧版本建立，需重建 / the index has an older format ({detail}); "
+        "rebuild it from the register."
+    )
+
+
 def read_marker(path: Path, backend: str) -> bool:
     """Whether ``path`` holds an index of ``backend`` (False: empty or absent).
 
-    Raise :class:`IndexCorrupt` for anything else in the directory.
+    Raise :class:`IndexOutdated` for one of an older version, :class:`IndexCorrupt`
+    for anything else in the directory.
     """
     if not path.exists() or (path.is_dir() and not any(path.iterdir())):
         return False
@@ -324,6 +379,8 @@ def read_marker(path: Path, backend: str) -> bool:
     except (OSError, ValueError) as exc:
         raise corrupt(path, f"no readable {MARKER}: not a search index") from exc
     expected = {"backend": backend, "version": SCHEMA_VERSION}
+    if isinstance(found, dict) and found.get("backend") == backend and found != expected:
+        raise outdated(path, f"version {found.get('version')}, expected {SCHEMA_VERSION}")
     if found != expected:
         raise corrupt(path, f"an index of another format: {found}, expected {expected}")
     return True
@@ -358,22 +415,23 @@ class BaseIndex(ABC, Generic[Q]):
 
     def search(self, query: SearchQuery) -> SearchResult:
         the_plan = plan(query)
-        total, raw_hits = self._execute(
-            compile_plan(the_plan, self._builder), the_plan.by_date, the_plan.offset, the_plan.limit
-        )
+        found = self._execute(compile_plan(the_plan, self._builder), the_plan)
         highlighter = _highlighter(the_plan.parsed)
-        return SearchResult(total, tuple(_hit(raw, highlighter) for raw in raw_hits))
+        return SearchResult(
+            found.total,
+            tuple(_hit(raw, highlighter) for raw in found.hits),
+            ordered_facets(found.counts) if the_plan.facets else {},
+        )
 
     def set_watermark(self, value: str) -> None:
         with self._lock:
             self._pending_watermark = value
 
     @abstractmethod
-    def _execute(
-        self, query: Q, by_date: bool, offset: int, limit: int
-    ) -> tuple[int, list[RawHit]]:
-        """Run ``query``: the number of matches and one page of hits, best
-        first or (``by_date``) newest first."""
+    def _execute(self, query: Q, plan: Plan) -> Execution:
+        """Run ``query``: the number of matches and the plan's page of hits, best
+        first or (``plan.by_date``) newest first; with ``plan.facets``, the
+        matches counted per value of each :data:`FACET_FIELDS` field."""
 
     @abstractmethod
     def close(self) -> None: ...
@@ -411,4 +469,5 @@ def _hit(raw: RawHit, highlighter: Highlighter) -> SearchHit:
         score=raw.score,
         snippet=snippet.text,
         highlights=snippet.highlights,
+        file_names=tuple(fields["file_names"]),
     )

@@ -8,9 +8,10 @@ protocol only; which engine sits behind it (tantivy, whoosh) is chosen once, by
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Literal, Protocol, runtime_checkable
 
 Sort = Literal["relevance", "date"]
@@ -30,6 +31,11 @@ class IndexCorrupt(IndexerError):
     The register is the source of truth: catch this, remove the directory and
     rebuild the index from the register (``gongkai reindex``).
     """
+
+
+class IndexOutdated(IndexCorrupt):
+    """The index was built by an older version of this backend (other fields or
+    analysis): nothing is wrong with it, but it must be rebuilt from the register."""
 
 
 class IndexLocked(IndexerError):
@@ -68,7 +74,7 @@ class SearchQuery:
     ``issuer`` matches a 发文机关 that contains the given words (乌海市 finds
     乌海市人民政府办公厅).
     Date bounds are inclusive. An empty ``text`` lists the filtered documents,
-    newest first.
+    newest first. ``facets``: count every match per :class:`Facet` as well.
     """
 
     text: str = ""
@@ -85,6 +91,23 @@ class SearchQuery:
     limit: int = 20
     offset: int = 0
     sort: Sort = "relevance"
+    facets: bool = False
+
+
+class Facet(StrEnum):
+    """What the matches are counted by, beside the page of hits (the clerk's filters)."""
+
+    YEAR = "year"  # of the 成文日期 (int)
+    ATTRIBUTE = "attribute"  # 公开属性 code
+    KIND = "kind"  # 文种
+    ISSUER = "issuer"  # 发文机关 as written
+
+
+FACET_TOP = 10  # values listed for 文种 and 发文机关, the most frequent
+FacetValue = str | int
+# Per facet, (value, number of matching documents): years newest first, the
+# others most frequent first; documents without the value are not counted.
+FacetCounts = Mapping[Facet, tuple[tuple[FacetValue, int], ...]]
 
 
 @dataclass(frozen=True)
@@ -94,7 +117,7 @@ class SearchHit:
     ``snippet`` is plain text from the document (whitespace collapsed, ``…``
     where it was cut); ``highlights`` are the ``(start, end)`` character ranges
     of the matched words inside it. ``score`` is ``None`` when the results are
-    sorted by date.
+    sorted by date. ``file_names`` are the document's ``source_names``.
     """
 
     doc_id: int
@@ -108,6 +131,7 @@ class SearchHit:
     score: float | None
     snippet: str
     highlights: tuple[tuple[int, int], ...] = ()
+    file_names: tuple[str, ...] = ()
 
     def marked_snippet(self, open_mark: str = "【", close_mark: str = "】") -> str:
         """The snippet with each matched word wrapped, 【like this】 by default."""
@@ -136,10 +160,12 @@ def _wrap(
 
 @dataclass(frozen=True)
 class SearchResult:
-    """One page of hits and the number of all matching documents."""
+    """One page of hits and the number of all matching documents; with
+    ``SearchQuery.facets``, every :class:`Facet` counted over all of them."""
 
     total: int
     hits: tuple[SearchHit, ...]
+    facets: FacetCounts = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -153,9 +179,12 @@ class Index(Protocol):
       become visible to searches and to other processes only at ``commit``,
       all at once; ``close`` discards what was not committed.
     * ``search`` SHALL raise :class:`QueryError` (and nothing else) for a query
-      it cannot run, with a message the clerk can read.
+      it cannot run, with a message the clerk can read. Asked for facets, it
+      SHALL count exactly the documents that match (for kind and issuer, the
+      :data:`FACET_TOP` most frequent values only).
     * Opening a directory that is not a readable index of this backend SHALL
-      raise :class:`IndexCorrupt`; a writer lock held elsewhere for too long
+      raise :class:`IndexCorrupt` (:class:`IndexOutdated` when it is one of an
+      older version); a writer lock held elsewhere for too long
       SHALL raise :class:`IndexLocked`.
     * All methods MAY be called from several threads of one process.
     """

@@ -29,10 +29,15 @@ import tantivy
 
 from indexer import analysis
 from indexer._backend import (
+    FACET_FIELDS,
     BaseIndex,
+    Execution,
     Field,
+    Plan,
+    RawCounts,
     RawHit,
     corrupt,
+    outdated,
     prepare,
     read_marker,
     watermark_of,
@@ -43,8 +48,16 @@ from indexer.api import IndexDocument, IndexLocked
 
 LOCK_TIMEOUT = 10.0  # seconds another process may hold the writer before IndexLocked
 WRITER_HEAP = 128_000_000
-_EXACT = (Field.DOC_NUMBER, Field.KIND, Field.ATTRIBUTE, Field.REASON)
+_EXACT = (Field.DOC_NUMBER, Field.KIND, Field.ATTRIBUTE, Field.REASON, Field.ISSUER_NAME)
 PARALLEL_FROM = 2000  # documents in one add() worth a helper process
+# Distinct values a facet may have and still be counted exactly (a terms
+# aggregation keeps this many per segment before merging); the shared code
+# cuts the list to what the clerk sees.
+MAX_BUCKETS = 10_000
+_AGGREGATIONS = {
+    facet: {"terms": {"field": field, "size": MAX_BUCKETS, "segment_size": MAX_BUCKETS}}
+    for facet, field in FACET_FIELDS.items()
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,7 @@ class _Fields:
     exact: tuple[tuple[str, str], ...]
     issued: int
     ingested: int
+    year: int
     payload: bytes
 
 
@@ -72,6 +86,7 @@ def _analyse(doc: IndexDocument) -> _Fields:
         (Field.KIND, prepared.kind),
         (Field.ATTRIBUTE, prepared.attribute),
         (Field.REASON, prepared.reason),
+        (Field.ISSUER_NAME, prepared.issuer),
     )
     return _Fields(
         doc_id=prepared.doc_id,
@@ -81,6 +96,7 @@ def _analyse(doc: IndexDocument) -> _Fields:
         exact=tuple((field, value) for field, value in exact if value),
         issued=prepared.issued,
         ingested=prepared.ingested,
+        year=prepared.year,
         payload=prepared.payload.encode(),
     )
 
@@ -91,10 +107,14 @@ def _schema() -> tantivy.Schema:
     for field in (Field.TEXT, Field.TITLE):
         builder.add_text_field(field, tokenizer_name="whitespace", index_option="position")
     builder.add_text_field(Field.ISSUER, tokenizer_name="whitespace", index_option="freq")
+    counted = set(FACET_FIELDS.values())
     for field in _EXACT:
-        builder.add_text_field(field, tokenizer_name="raw", index_option="basic")
+        builder.add_text_field(
+            field, tokenizer_name="raw", index_option="basic", fast=field in counted
+        )
     builder.add_integer_field(Field.ISSUED, indexed=True, fast=True)
     builder.add_integer_field(Field.INGESTED, indexed=True, fast=True)
+    builder.add_integer_field(Field.YEAR, indexed=False, fast=True)
     builder.add_bytes_field(Field.PAYLOAD, stored=True)
     builder.add_integer_field(Field.META, indexed=True)
     return builder.build()
@@ -159,6 +179,10 @@ class TantivyIndex(BaseIndex[tantivy.Query]):
         try:
             if read_marker(path, self.backend):
                 self._index = tantivy.Index.open(str(path))
+                # A schema changed without SCHEMA_VERSION: the index would lack
+                # fields that searches rely on.
+                if self._index.schema != schema:
+                    raise outdated(path, "its fields differ from this version's")
             else:
                 path.mkdir(parents=True, exist_ok=True)
                 self._index = tantivy.Index(schema, path=str(path), reuse=False)
@@ -266,6 +290,8 @@ class TantivyIndex(BaseIndex[tantivy.Query]):
             record.add_text(field, value)
         record.add_integer(Field.ISSUED, fields.issued)
         record.add_integer(Field.INGESTED, fields.ingested)
+        if fields.year:
+            record.add_integer(Field.YEAR, fields.year)
         record.add_bytes(Field.PAYLOAD, fields.payload)
         return record
 
@@ -282,22 +308,31 @@ class TantivyIndex(BaseIndex[tantivy.Query]):
         result = searcher.search(tantivy.Query.exists_query(Field.DOC_ID), 1, count=True)
         return int(result.count)  # type: ignore[attr-defined]  # not in tantivy's stub
 
-    def _execute(
-        self, query: tantivy.Query, by_date: bool, offset: int, limit: int
-    ) -> tuple[int, list[RawHit]]:
-        searcher = self._index.searcher()
+    def _execute(self, query: tantivy.Query, plan: Plan) -> Execution:
+        searcher = self._index.searcher()  # one snapshot for the hits and the counts
         result = searcher.search(
             query,
-            limit,
+            plan.limit,
             count=True,
-            order_by_field=Field.ISSUED if by_date else None,
-            offset=offset,
+            order_by_field=Field.ISSUED if plan.by_date else None,
+            offset=plan.offset,
             order=tantivy.Order.Desc,
         )
-        return result.count, [  # type: ignore[attr-defined]
-            RawHit(self._payload(searcher, address), None if by_date else score)
+        hits = [
+            RawHit(self._payload(searcher, address), None if plan.by_date else score)
             for score, address in result.hits
         ]
+        counts = self._counts(searcher, query) if plan.facets else {}
+        return Execution(result.count, hits, counts)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _counts(searcher: tantivy.Searcher, query: tantivy.Query) -> RawCounts:
+        """Every matching document counted per facet value, over the fast fields."""
+        found = searcher.aggregate(query, _AGGREGATIONS)
+        return {
+            facet: {bucket["key"]: bucket["doc_count"] for bucket in found[facet]["buckets"]}
+            for facet in _AGGREGATIONS
+        }
 
     @staticmethod
     def _payload(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> str:

@@ -24,14 +24,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from whoosh import fields, index, query, writing
+from whoosh import fields, index, query, sorting, writing
 from whoosh.analysis import Token, Tokenizer
 from whoosh.index import LockError
 
 from indexer import analysis
 from indexer._backend import (
+    FACET_FIELDS,
     BaseIndex,
+    Execution,
     Field,
+    Plan,
+    RawCounts,
     RawHit,
     corrupt,
     prepare,
@@ -85,12 +89,16 @@ def _schema() -> fields.Schema:
             Field.TITLE: text(),
             Field.ISSUER: text(phrase=False),
             Field.DOC_NUMBER: fields.ID,
-            Field.KIND: fields.ID,
-            Field.ATTRIBUTE: fields.ID,
+            # sortable: a column, which facets read (without one whoosh
+            # un-inverts the field's postings at every search)
+            Field.KIND: fields.ID(sortable=True),
+            Field.ATTRIBUTE: fields.ID(sortable=True),
+            Field.ISSUER_NAME: fields.ID(sortable=True),
             Field.REASON: fields.ID,
             # signed (the default): whoosh's unsigned 64-bit ranges match too much
             Field.ISSUED: fields.NUMERIC(int, bits=64, sortable=True),
             Field.INGESTED: fields.NUMERIC(int, bits=64),
+            Field.YEAR: fields.NUMERIC(int, signed=False, sortable=True, default=0),  # 0: undated
             Field.PAYLOAD: fields.STORED,
             Field.META: fields.ID,
         }
@@ -221,12 +229,14 @@ class WhooshIndex(BaseIndex[query.Query]):
             Field.TEXT: "\n".join(prepared.parts),
             Field.TITLE: prepared.title,
             Field.ISSUER: prepared.issuer,
+            Field.ISSUER_NAME: prepared.issuer,
             Field.DOC_NUMBER: prepared.doc_number_key,
             Field.KIND: prepared.kind,
             Field.ATTRIBUTE: prepared.attribute,
             Field.REASON: prepared.reason,
             Field.ISSUED: prepared.issued,
             Field.INGESTED: prepared.ingested,
+            Field.YEAR: prepared.year or "",  # absent when undated
             Field.PAYLOAD: prepared.payload,
         }
         return {name: value for name, value in values.items() if value != ""}
@@ -252,18 +262,28 @@ class WhooshIndex(BaseIndex[query.Query]):
             has_watermark = searcher.document(**{Field.META: _META}) is not None
             return int(searcher.doc_count()) - has_watermark
 
-    def _execute(
-        self, q: query.Query, by_date: bool, offset: int, limit: int
-    ) -> tuple[int, list[RawHit]]:
+    def _execute(self, q: query.Query, plan: Plan) -> Execution:
+        by_date, offset = plan.by_date, plan.offset
         with self._searcher() as searcher:
             results = searcher.search(
                 q,
-                limit=offset + limit,
+                limit=offset + plan.limit,
                 sortedby=Field.ISSUED if by_date else None,
                 reverse=by_date,
             )
             page = [
                 RawHit(hit[Field.PAYLOAD], None if by_date else hit.score)
-                for hit in results[offset : offset + limit]
+                for hit in results[offset : offset + plan.limit]
             ]
-            return len(results), page
+            counts = self._counts(searcher, q) if plan.facets else {}
+            return Execution(len(results), page, counts)
+
+    @staticmethod
+    def _counts(searcher: Any, q: query.Query) -> RawCounts:
+        """Every matching document counted per facet value. A pass of its own:
+        the ranked search above may skip low-scoring blocks of documents."""
+        facets = {facet: sorting.FieldFacet(field) for facet, field in FACET_FIELDS.items()}
+        found = searcher.search(
+            q, limit=None, scored=False, groupedby=facets, maptype=sorting.Count
+        )
+        return {facet: found.groups(facet) for facet in facets}

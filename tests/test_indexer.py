@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -21,16 +22,21 @@ from engine.codes import Attribute, Reason
 from engine.text import normalize_text
 from indexer import (
     BACKENDS,
+    FACET_TOP,
+    Facet,
     Index,
     IndexCorrupt,
     IndexDocument,
     IndexLocked,
+    IndexOutdated,
     QueryError,
     SearchQuery,
     open_index,
     tantivy_backend,
     whoosh_backend,
 )
+from indexer._backend import MAX_LIMIT, SCHEMA_VERSION
+from indexer.api import FacetValue
 
 INGESTED = datetime(2024, 5, 6, 9, 30)
 
@@ -274,6 +280,7 @@ def test_a_hit_carries_what_the_results_list_shows(index: Index) -> None:
     )
     assert (hit.attribute, hit.reason, hit.doc_kind) == ("on_request", None, "通知")
     assert hit.issuer == "某市人民政府办公室"
+    assert hit.file_names == ("3.docx",)
     assert isinstance(hit.score, float) and hit.score > 0
 
 
@@ -306,6 +313,97 @@ def test_a_filter_only_hit_shows_the_beginning(index: Index) -> None:
     filled(index, doc(1, "第一段。\n\n第二段。"))
     (hit,) = index.search(SearchQuery(kind="通知")).hits
     assert (hit.snippet, hit.highlights) == ("第一段。 第二段。", ())
+
+
+# -- facets --------------------------------------------------------------------
+
+ISSUERS = [f"第{n}区人民政府" for n in range(1, 14)]  # more than FACET_TOP
+
+
+def varied(count: int, seed: int = 7) -> list[IndexDocument]:
+    """Documents with every facet value varied, some without a date, 文种 or 公开属性."""
+    rng = random.Random(seed)
+    docs = []
+    for n in range(1, count + 1):
+        attribute = rng.choice([*Attribute, None])
+        docs.append(
+            doc(
+                n,
+                rng.choice(["公开办事指南", "会议纪要不对外", "公开征求意见", "年度报告"]),
+                issuer=ISSUERS[min(rng.randrange(len(ISSUERS)), rng.randrange(len(ISSUERS)))],
+                doc_kind=rng.choice(["通知", "请示", "会议纪要", "报告", ""]),
+                issue_date=rng.choice([None, *(date(y, 3, 1) for y in range(2015, 2024))]),
+                attribute=attribute,
+                reason=Reason.PROCESS_INFO if attribute is Attribute.WITHHELD else None,
+            )
+        )
+    return docs
+
+
+def facet_value(document: IndexDocument, facet: Facet) -> FacetValue | None:
+    value = {
+        Facet.YEAR: document.issue_date.year if document.issue_date else None,
+        Facet.ATTRIBUTE: document.attribute,
+        Facet.KIND: document.doc_kind,
+        Facet.ISSUER: document.issuer,
+    }[facet]
+    return value or None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        SearchQuery("公开"),
+        SearchQuery("公开 OR 纪要 -指南"),
+        SearchQuery('"征求意见"', sort="date"),
+        SearchQuery("", attribute="proactive"),
+        SearchQuery("", year=2018),
+        SearchQuery("报告", kind="通知", date_from=date(2017, 1, 1)),
+        SearchQuery("", issuer="第3区人民政府"),
+        SearchQuery("不存在的词"),
+    ],
+)
+def test_facets_count_every_match_per_value(index: Index, query: SearchQuery) -> None:
+    docs = varied(240)
+    for start in range(0, len(docs), 80):  # several commits: several segments to merge
+        filled(index, *docs[start : start + 80])
+    by_id = {d.doc_id: d for d in docs}
+    matched = [by_id[n] for n in ids(index, **{**vars(query), "limit": MAX_LIMIT})]
+    result = index.search(replace(query, facets=True, limit=3, offset=1))
+    assert result.total == len(matched)
+    assert set(result.facets) == set(Facet)
+    for facet in Facet:
+        truth = Counter(v for d in matched if (v := facet_value(d, facet)) is not None)
+        shown = result.facets[facet]
+        assert all(truth[value] == count for value, count in shown), facet
+        if facet in (Facet.KIND, Facet.ISSUER):
+            assert len(shown) == min(FACET_TOP, len(truth)), facet
+            assert min((c for _, c in shown), default=0) >= max(
+                (c for v, c in truth.items() if v not in dict(shown)), default=0
+            ), f"{facet}: the most frequent values"
+            assert [c for _, c in shown] == sorted((c for _, c in shown), reverse=True)
+        else:
+            assert dict(shown) == truth, facet
+    assert [year for year, _ in result.facets[Facet.YEAR]] == sorted(
+        (y for y, _ in result.facets[Facet.YEAR]), reverse=True
+    ), "years newest first"
+
+
+def test_facets_are_counted_only_when_asked_for(index: Index) -> None:
+    filled(index, *BASIC)
+    assert index.search(SearchQuery("公开")).facets == {}
+    assert index.search(SearchQuery("公开", facets=True)).facets[Facet.KIND] == (("通知", 2),)
+
+
+def test_facets_follow_replacements_and_deletions(index: Index) -> None:
+    filled(index, doc(1, "公开", issue_date=date(2020, 5, 1)), doc(2, "公开"))
+    filled(index, doc(1, "公开", issue_date=None, attribute=Attribute.WITHHELD, issuer="新机关"))
+    index.delete([2])
+    index.commit()
+    facets = index.search(SearchQuery("公开", facets=True)).facets
+    assert facets[Facet.YEAR] == ()
+    assert facets[Facet.ATTRIBUTE] == (("withheld", 1),)
+    assert facets[Facet.ISSUER] == (("新机关", 1),)
 
 
 # -- writing -------------------------------------------------------------------
@@ -567,6 +665,28 @@ def test_another_backends_index_is_index_corrupt(index_path: Path, backend: str)
     other = next(name for name in BACKENDS if name != backend)
     with pytest.raises(IndexCorrupt, match="rebuild"):
         open_index(index_path, other)
+
+
+def test_an_index_of_an_older_version_is_index_outdated(index_path: Path, backend: str) -> None:
+    with open_index(index_path, backend) as index:
+        filled(index, *BASIC)
+    marker = {"backend": backend, "version": SCHEMA_VERSION - 1}
+    (index_path / "gongkai-index.json").write_text(json.dumps(marker))
+    with pytest.raises(IndexOutdated, match="older format"):
+        open_index(index_path, backend)
+
+
+def test_a_tantivy_schema_changed_without_a_new_version_is_index_outdated(
+    index_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tantivy
+
+    open_index(index_path, "tantivy").close()
+    open_index(index_path, "tantivy").close()  # its own schema opens again
+    other = tantivy.SchemaBuilder().add_integer_field("other", fast=True).build()
+    monkeypatch.setattr(tantivy_backend, "_schema", lambda: other)
+    with pytest.raises(IndexOutdated, match="fields differ"):
+        open_index(index_path, "tantivy")
 
 
 def test_an_unknown_backend_is_refused(index_path: Path) -> None:

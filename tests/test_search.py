@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,9 @@ from engine.review import Action, Level, Position
 from engine.review import SignOff as Signature
 from engine.signoff import sign
 from indexer import SearchQuery
+from indexer._backend import SCHEMA_VERSION
 from tests.builders import build_docx, build_pdf
+from tests.webdesk import Desk, file_documents
 
 NOTICE = [
     "乌海市人民政府办公厅文件",
@@ -62,6 +65,16 @@ def test_filed_documents_are_found_by_word_number_and_filter(filed: Archive) -> 
     assert ids(filed, text="排水管网", attribute="proactive") == []
 
 
+def test_a_new_file_name_reaches_the_hits(filed: Archive, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    again.mkdir()
+    shutil.copy(tmp_path / "示范点.docx", again / "示范点（重发）.docx")
+    filed.ingest_files([again / "示范点（重发）.docx"])
+    filed.search_index().sync()
+    [hit] = filed.search_index().search(SearchQuery("示范点"))["hits"]  # type: ignore[misc]
+    assert hit["file_names"] == ["示范点.docx", "示范点（重发）.docx"]
+
+
 def test_a_review_decision_reaches_the_index(filed: Archive) -> None:
     [request_id] = ids(filed, text="排水管网")
     assert ids(filed, text="排水管网", attribute="withheld", reason="process_info") == [request_id]
@@ -97,6 +110,47 @@ def test_a_corrupt_index_is_set_aside_and_rebuilt(filed: Archive, settings: Sett
     with Archive.open(settings) as again:
         assert len(ids(again, text="示范点 OR 排水管网")) == 2
     assert any(p.name.startswith("index.corrupt-") for p in settings.home.iterdir())
+
+
+def test_an_index_of_an_older_format_is_rebuilt_in_place(
+    filed: Archive, settings: Settings
+) -> None:
+    before = ids(filed, text="示范点 OR 排水管网")
+    filed.close()
+    marker = settings.index_dir / "gongkai-index.json"
+    marker.write_text(json.dumps({**json.loads(marker.read_text()), "version": 1}))
+    with Archive.open(settings) as again:
+        assert ids(again, text="示范点 OR 排水管网") == before
+        assert again.search_index().sync().indexed == 0, "rebuilt once, then in step"
+    assert json.loads(marker.read_text())["version"] == SCHEMA_VERSION
+    assert [p.name for p in settings.home.iterdir() if p.name.startswith("index")] == ["index"]
+
+
+def test_search_counts_the_matches_per_facet(filed: Archive) -> None:
+    found = filed.search_index().search(SearchQuery("通知 OR 请示", limit=1, facets=True))
+    assert found["total"] == 2 and len(found["hits"]) == 1  # type: ignore[arg-type]
+    facets = found["facets"]
+    assert facets["year"] == [[2022, 1], [2007, 1]]  # type: ignore[index]
+    assert dict(facets["issuer"])["乌海市人民政府办公厅"] == 1  # type: ignore[index]
+    assert json.loads(json.dumps(facets)) == facets, "plain data, for --json"
+    assert filed.search_index().search(SearchQuery("通知"))["facets"] == {}
+
+
+def test_the_search_page_shows_the_counts_per_filter(desk: Desk, tmp_path: Path) -> None:
+    file_documents(
+        desk.archive,
+        build_docx(tmp_path / "示范点.docx", NOTICE),
+        build_pdf(tmp_path / "请示.pdf", REQUEST),
+    )
+    page = desk.client("clerk").get("/search", params={"q": "通知 OR 请示"})
+    assert page.status_code == 200
+    facets = page.text.split('<aside class="facets"')[1].split("</aside>")[0]
+    assert re.search(r'year=2007">2007</a> <span class="count">1</span>', facets)
+    assert "<h3>发文机关</h3>" in facets and "乌海市人民政府办公厅" in facets
+    narrowed = desk.client("clerk").get("/search", params={"q": "通知 OR 请示", "year": 2007})
+    assert 'year=2022"' not in narrowed.text, "counts follow the filters"
+    empty = desk.client("clerk").get("/search", params={"q": "没有这个词"})
+    assert 'class="facets"' not in empty.text
 
 
 def test_changes_made_while_the_index_was_closed_are_caught_up(
