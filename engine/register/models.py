@@ -79,6 +79,8 @@ class Source(Base):
     """
 
     __tablename__ = "sources"
+    # a document's file names: every list and page of the desk looks them up
+    __table_args__ = (Index("ix_sources_document", "document_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
