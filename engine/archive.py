@@ -13,6 +13,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
@@ -21,7 +22,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from engine.classify import load_model
 from engine.config import Settings
 from engine.correction_store import CorrectionDesk
-from engine.pipeline import Arrival, Outcome, Pipeline
+from engine.pipeline import Arrival, Outcome, Pipeline, claim, new_claim_id
+from engine.register.audit import audit
 from engine.register.db import connect, migrate, session_factory
 from engine.register.models import AuditEvent, Document
 from engine.request_store import RequestDesk
@@ -214,6 +216,49 @@ def document_detail(session: Session, home: Path, doc_id: int) -> dict[str, obje
     view["warnings"] = document.warnings
     view["text"] = document.text
     return view
+
+
+def filed_today(session: Session, today: date | None = None, limit: int = 200) -> list[Document]:
+    """The documents filed since midnight (local time), newest first, with their sources."""
+    since = datetime.combine(today or date.today(), time()).astimezone(UTC)
+    query = (
+        select(Document)
+        .options(selectinload(Document.sources))
+        .where(Document.ingested_at >= since)
+        .order_by(Document.ingested_at.desc(), Document.id.desc())
+    )
+    return list(session.scalars(query.limit(limit)))
+
+
+def file_upload(archive: Archive, staged: Path, by: str) -> Outcome:
+    """File an upload of the web desk (:func:`engine.pipeline.stage_upload`) as a dropped file.
+
+    Claimed, then the pipeline files it or quarantines it with its reason; the
+    upload is audited under ``by`` and the index brought in step. Disk or register
+    trouble raises, and the claimed file waits for the watcher's retry, as a
+    dropped one does.
+    """
+    claim_id = new_claim_id()
+    with archive.pipeline.holding(claim_id):  # the watcher's redo of claims leaves it be
+        arrival = claim(archive.settings, staged, claim_id)
+        staged.parent.rmdir()  # the upload's own folder, empty once claimed
+        if arrival is None:
+            raise FileNotFoundError(f"the upload {staged.name} is gone")
+        outcome = archive.pipeline.process(arrival)
+    with archive.sessions.begin() as session:
+        audit(
+            session,
+            by,
+            "upload",
+            outcome.file_name,
+            {"status": outcome.status.value, "reason": outcome.reason, "message": outcome.message},
+            document_id=outcome.document_id,
+        )
+    try:
+        archive.search_index().sync()
+    except IndexLocked:  # the process that writes the index takes it in at its next sync
+        log.warning("the search index is busy; %s is indexed at its next sync", outcome.file_name)
+    return outcome
 
 
 # --- worker processes ---------------------------------------------------------

@@ -139,16 +139,12 @@ def correction_list(
         return
     table = Table("number", "kind", "received", "status", "about", "outcome")
     for view in views:
-        document = view["document"]
-        about = view["content"] or view["subject"] or ""
-        if isinstance(document, dict):
-            about = f"《{document['title']}》"
         table.add_row(
             str(view["number"]),
             str(view["kind_label"]),
             str(view["received"]),
             str(view["status_label"]),
-            str(about),
+            str(view["about"]),
             str(view["outcome_label"] or ""),
         )
     out.print(table)

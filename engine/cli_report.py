@@ -21,15 +21,14 @@ from engine.report import (
     TOTAL,
     ManualFiguresError,
     ReportError,
+    csv_bytes,
     report_to_dict,
-    write_csv,
 )
 from engine.report_store import (
     annual_report,
     figures_path,
-    register_report,
+    issue_report,
     write_figures_example,
-    write_report,
 )
 
 report_app = typer.Typer(
@@ -67,7 +66,10 @@ def report_annual(
     ] = None,
     csv_file: Annotated[
         Path | None,
-        typer.Option("--csv", help="Also write every figure as CSV (UTF-8), one per row."),
+        typer.Option(
+            "--csv",
+            help="Also write every figure as CSV, one per row (UTF-8 with a BOM, for Excel).",
+        ),
     ] = None,
     by: ByOption = DEFAULT_USER,
     as_json: JsonOption = False,
@@ -86,13 +88,11 @@ def report_annual(
         report = annual_report(archive.sessions, home, year, figures)
         files: dict[str, object] = {}
         if output is not None:
-            relative, digest = write_report(report, home, output)
-            register_report(archive.sessions, by, year, relative, digest)
+            relative, digest = issue_report(archive.sessions, report, home, by, output)
             files.update(docx=str(output), kept=relative.as_posix(), sha256=digest.sha256)
         if csv_file is not None:
             csv_file.parent.mkdir(parents=True, exist_ok=True)
-            with csv_file.open("w", encoding="utf-8", newline="") as stream:
-                write_csv(report, stream)
+            csv_file.write_bytes(csv_bytes(report))
             files["csv"] = str(csv_file)
     if as_json:
         print_json({**report_to_dict(report), "files": files})

@@ -21,21 +21,29 @@ from engine.fees import FeeMethod
 from engine.letter_store import letter_view
 from engine.letters import TemplateError, Templates, check_templates, request_samples
 from engine.office import OfficeError
-from engine.outcomes import NoticeKind, Outcome
+from engine.outcomes import NoticeKind
 from engine.register.models import Letter
 from engine.report import TEMPLATE as REPORT_TEMPLATE
 from engine.report import AppealKind, AppealResult
 from engine.report import sample_context as sample_report_context
 from engine.request_store import RequestDesk
 from engine.requests import (
-    AppealFacts,
-    Decision,
     Event,
     RequestError,
     Step,
+    appeal_of,
+    consultation,
+    consultation_reply,
+    correction_notice,
+    decision_of,
+    document_ids,
+    extension,
     new_request,
+    optional_day,
+    payment,
     withheld_parts,
 )
+from engine.requests import parse_day as read_day
 
 request_app = typer.Typer(
     help="Disclosure requests (依申请公开): register, clock, decide, letters.",
@@ -62,9 +70,9 @@ OptionalDay = Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: toda
 def parse_day(value: str, what: str) -> date:
     """A date from YYYY-MM-DD; an impossible one (2026-02-30) is a clear error."""
     try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise fail(f"{what}: {value!r} is not a date (YYYY-MM-DD, a day that exists)") from None
+        return read_day(value, what)
+    except RequestError as error:
+        raise fail(str(error)) from None
 
 
 def day_or_today(value: str | None, what: str) -> date:
@@ -124,13 +132,12 @@ def request_add(
     as_json: JsonOption = False,
 ) -> None:
     """Register a request as it arrives; prints its number and reply deadline."""
-    day = parse_day(received, "--received")
     with _desk() as desk:
         new = new_request(
             applicant=applicant,
             applicant_kind=applicant_kind,
             channel=channel,
-            received=day,
+            received=received,
             content=content,
             today=desk.today(),
             contact=contact,
@@ -159,12 +166,9 @@ def request_list(
 ) -> None:
     """The register, or (--due-within, --overdue) the dashboard of what is due."""
     with _desk() as desk:
-        try:
-            views = desk.list(
-                due_within=due_within, overdue=overdue, status_filter=status, year=year, limit=limit
-            )
-        except ValueError as error:
-            raise fail(f"unknown status {status!r}") from error
+        views = desk.list(
+            due_within=due_within, overdue=overdue, status_filter=status, year=year, limit=limit
+        )
     if as_json:
         print_json(views)
         return
@@ -197,7 +201,8 @@ def request_show(number: str, as_json: JsonOption = False) -> None:
     for line in view["explanation"]:  # type: ignore[attr-defined]
         out.print(f"  {line}", highlight=False)
     for event in view["events"]:  # type: ignore[attr-defined]
-        out.print(f"  {event['on']}  {event['label']}  {event['by']}", highlight=False)
+        summary = f"  {event['summary']}" if event["summary"] else ""
+        out.print(f"  {event['on']}  {event['label']}  {event['by']}{summary}", highlight=False)
     for letter in view["letters"]:  # type: ignore[attr-defined]
         out.print(f"  {letter['letter_number']} v{letter['version']}  {letter['path']}")
 
@@ -229,13 +234,11 @@ def request_supplement(
         raise fail("give --ask TEXT (send the 补正告知) or --arrived DATE (the 补正 came)")
     if ask is not None:
         sent = day_or_today(on, "--on")
-        detail: dict[str, object] = {"items": ask}
-        if until:
-            due = parse_day(until, "--until")
-            if due <= sent:
-                raise fail(f"--until {due} must come after the notice ({sent})")
-            detail["due"] = due.isoformat()
-        _record(number, Event(Step.CORRECTION_REQUESTED, sent, by, detail), as_json)
+        try:
+            event = correction_notice(sent, by, ask, optional_day(until, "--until"))
+        except RequestError as error:
+            raise fail(str(error)) from None
+        _record(number, event, as_json)
     else:
         assert arrived is not None
         _record(
@@ -254,13 +257,7 @@ def request_extend(
     as_json: JsonOption = False,
 ) -> None:
     """延期答复: the one extension, approved and told to the applicant."""
-    detail = {"working_days": days, "approver": approver, "reason": reason}
-    try:
-        event = Event(Step.EXTENDED, day_or_today(on, "--on"), by, detail)
-        event.clock_event()
-    except ValueError as error:
-        raise fail(str(error)) from error
-    _record(number, event, as_json)
+    _record(number, extension(day_or_today(on, "--on"), by, days, approver, reason), as_json)
 
 
 @request_app.command("consult")
@@ -279,11 +276,10 @@ def request_consult(
     if (sent is None) == (replied is None):
         raise fail("give --sent DATE (the consultation) or --replied DATE (its answer)")
     if sent is not None:
-        event = Event(Step.THIRD_PARTY_CONSULTED, parse_day(sent, "--sent"), by, {"party": party})
+        event = consultation(parse_day(sent, "--sent"), by, party)
     else:
         assert replied is not None
-        detail = {"party": party, "opinion": opinion}
-        event = Event(Step.THIRD_PARTY_REPLIED, parse_day(replied, "--replied"), by, detail)
+        event = consultation_reply(parse_day(replied, "--replied"), by, party, opinion)
     _record(number, event, as_json)
 
 
@@ -313,15 +309,7 @@ def request_fee(
         show_view(view, as_json, _summary)
         return
     assert paid is not None
-    detail = {} if amount is None else {"amount": amount}
-    _record(number, Event(Step.FEE_PAID, parse_day(paid, "--paid"), by, detail), as_json)
-
-
-def _ids(value: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in value.split(",") if part.strip())
-    except ValueError:
-        raise fail(f"--documents takes document ids separated by commas, not {value!r}") from None
+    _record(number, payment(parse_day(paid, "--paid"), by, amount), as_json)
 
 
 @request_app.command("link")
@@ -333,7 +321,7 @@ def request_link(
 ) -> None:
     """Link archive documents found for the request."""
     with _desk() as desk:
-        view = desk.link(number, _ids(documents), by)
+        view = desk.link(number, document_ids(documents), by)
     show_view(view, as_json, _summary)
 
 
@@ -366,23 +354,20 @@ def request_decide(
     as_json: JsonOption = False,
 ) -> None:
     """作出答复决定: the outcome, its reasons and the documents provided."""
-    try:
-        code = Outcome(outcome)
-    except ValueError:
-        raise fail(f"unknown outcome {outcome!r}: one of {', '.join(Outcome)}") from None
+    day = day_or_today(on, "--on")
     with _desk() as desk:
-        decision = Decision(
-            code,
-            day_or_today(on, "--on"),
+        decision = decision_of(
+            outcome,
+            day,
             by,
-            reason_text=reason_text.strip(),
-            withheld_parts=withheld_parts(withheld or []),
+            reason_text=reason_text,
+            withheld=withheld_parts(withheld or []),
             third_party_kind=third_party_kind,
-            competent_agency=competent_agency.strip(),
-            competent_contact=competent_contact.strip(),
-            published_where=published_where.strip(),
-            how=how.strip(),
-            document_ids=_ids(documents),
+            competent_agency=competent_agency,
+            competent_contact=competent_contact,
+            published_where=published_where,
+            how=how,
+            documents=document_ids(documents),
         )
         view = desk.decide(number, decision)
     show_view(view, as_json, _summary)
@@ -407,13 +392,10 @@ def request_appeal(
     as_json: JsonOption = False,
 ) -> None:
     """行政复议 / 行政诉讼 over a request: record it when filed, again with its result."""
-    appeal = AppealFacts(
-        kind,
-        parse_day(filed, "--filed"),
-        result,
-        parse_day(closed, "--closed") if closed else None,
-    )
     with _desk() as desk:
+        appeal = appeal_of(
+            kind, read_day(filed, "--filed"), result, optional_day(closed, "--closed")
+        )
         view = desk.appeal(number, appeal, by, note)
     show_view(view, as_json, _summary)
 

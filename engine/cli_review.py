@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from engine.classify import (
     NotEnoughData,
@@ -22,10 +21,9 @@ from engine.cliutil import JsonOption, err, fail, open_archive, out, print_json
 from engine.codes import Attribute, Reason
 from engine.extract import ExtractionError, extract
 from engine.metadata import DocumentMetadata, parse_metadata
-from engine.register.models import Document, Proposal, SignOff
-from engine.review import Action, Level, Position, ReviewError, ReviewState
-from engine.review import SignOff as Signature
-from engine.signoff import latest_proposal, load_state, review_queue, sign
+from engine.register.models import Document, SignOff
+from engine.review import Action, Level, Position, ReviewError
+from engine.signoff import queue_view, review_view, sign_document, state_view
 from indexer import IndexLocked
 
 review_app = typer.Typer(
@@ -106,50 +104,13 @@ def _train(as_json: bool) -> None:
         )
 
 
-def _state_view(state: ReviewState) -> dict[str, object]:
-    return {
-        "position": _position_view(state.position),
-        "signed": [level.value for level in state.signed],
-        "required": [level.value for level in state.required],
-        "next_level": state.next_level.value if state.next_level else None,
-        "final": state.final,
-        "current": _position_view(state.current),
-    }
-
-
-def _position_view(position: Position | None) -> dict[str, object] | None:
-    if position is None:
-        return None
-    return {
-        "attribute": position.attribute.value,
-        "reason": position.reason.value if position.reason else None,
-        "label": position.label,
-    }
-
-
 @review_app.command("list")
 def review_list(
     limit: Annotated[int, typer.Option(min=1)] = 50, as_json: JsonOption = False
 ) -> None:
     """Documents awaiting sign-off, those flagged for review first."""
     with open_archive() as archive, archive.sessions() as session:
-        rows = []
-        for document in review_queue(session, limit=limit):
-            proposal = latest_proposal(session, document.id)
-            rows.append(
-                {
-                    "id": document.id,
-                    "title": document.title,
-                    "doc_number": document.doc_number,
-                    "attribute": document.attribute,
-                    "reason": document.reason,
-                    "needs_review": proposal.needs_review if proposal else None,
-                    "confidence": proposal.confidence if proposal else None,
-                    "next_level": load_state(
-                        session, document.id, archive.settings.signoff_levels
-                    ).next_level,
-                }
-            )
+        rows = queue_view(session, archive.settings.signoff_levels, limit=limit)
     if as_json:
         print_json(rows)
         return
@@ -167,52 +128,20 @@ def review_list(
     out.print(table)
 
 
-def _document(session: Session, doc_id: int) -> Document:
-    document = session.get(Document, doc_id)
-    if document is None:
-        raise fail(f"no document with id {doc_id}")
-    return document
-
-
 @review_app.command("show")
 def review_show(doc_id: int, as_json: JsonOption = False) -> None:
     """A document's proposal with its evidence, and every proposal and signature so far."""
     with open_archive() as archive, archive.sessions() as session:
-        document = _document(session, doc_id)
-        state = load_state(session, doc_id, archive.settings.signoff_levels)
-        proposals = session.scalars(
-            select(Proposal).where(Proposal.document_id == doc_id).order_by(Proposal.id)
-        ).all()
-        signoffs = session.scalars(
-            select(SignOff).where(SignOff.document_id == doc_id).order_by(SignOff.id)
-        ).all()
-        view = {
-            "id": doc_id,
-            "title": document.title,
-            "state": _state_view(state),
-            "proposals": [
-                {"at": p.at.isoformat(timespec="seconds"), "source": p.source, **p.details}
-                for p in proposals
-            ],
-            "signoffs": [
-                {
-                    "at": s.at.isoformat(timespec="seconds"),
-                    "by": s.by,
-                    "level": s.level,
-                    "action": s.action,
-                    "attribute": s.attribute,
-                    "reason": s.reason,
-                    "note": s.note,
-                }
-                for s in signoffs
-            ],
-        }
+        view = review_view(session, doc_id, archive.settings.signoff_levels)
+    if view is None:
+        raise fail(f"no document with id {doc_id}")
     if as_json:
         print_json(view)
         return
-    out.print(f"[bold]document {doc_id}[/] {document.title or ''}", highlight=False)
-    position = state.position.label if state.position else "—"
-    out.print(f"  under review: {position}; final: {'是' if state.final else '否'}")
+    state: dict[str, Any] = view["state"]  # type: ignore[assignment]
+    out.print(f"[bold]document {doc_id}[/] {view['title'] or ''}", highlight=False)
+    position = state["position"]["label"] if state["position"] else "—"
+    out.print(f"  under review: {position}; final: {'是' if state['final'] else '否'}")
     for proposal in view["proposals"]:  # type: ignore[attr-defined]
         out.print(f"  {proposal['at']} 建议 {proposal['attribute_label']} {proposal['basis']}")
         for evidence in proposal["evidence"]:
@@ -235,28 +164,31 @@ def _record(
     as_json: bool,
 ) -> None:
     with open_archive() as archive:
-        with archive.sessions.begin() as session:
-            document = _document(session, doc_id)
-            required = archive.settings.signoff_levels
-            if position is None:  # a confirmation signs what is under review
-                position = load_state(session, doc_id, required).position
-                if position is None:
-                    raise fail(f"document {doc_id} has no proposal to confirm")
-            signature = Signature(level, by, datetime.now(UTC), action, position, note)
-            try:
-                state = sign(session, document, signature, required)
-            except ReviewError as error:
-                raise fail(str(error)) from error
-            view = {"id": doc_id, **_state_view(state)}
+        try:
+            with archive.sessions.begin() as session:
+                state = sign_document(
+                    session,
+                    doc_id,
+                    by=by,
+                    level=level,
+                    action=action,
+                    required=archive.settings.signoff_levels,
+                    position=position,
+                    note=note,
+                )
+        except ReviewError as error:
+            raise fail(str(error)) from error
         try:  # searchable by its new attribute at once
             archive.search_index().sync()
         except IndexLocked:
             err.print("the search index is busy; it takes the decision in at its next sync")
+    view = {"id": doc_id, **state_view(state)}
     if as_json:
         print_json(view)
     else:
         done = "final" if state.final else f"next: {view['next_level']}"
-        out.print(f"document {doc_id}: {position.label} signed by {by} ({level.label}); {done}")
+        signed = state.position.label if state.position else ""
+        out.print(f"document {doc_id}: {signed} signed by {by} ({level.label}); {done}")
 
 
 @review_app.command("confirm")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, time
 from typing import Annotated
 
 import typer
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.cli_requests import DEFAULT_USER, ByOption, parse_day
 from engine.cliutil import JsonOption, fail, open_archive, out, print_json
-from engine.register.audit import audit_log, event_view
+from engine.register.audit import audit_trail
 from engine.user_store import add_user, list_accounts, set_active, set_password, set_role
 from engine.users import Role, UserError
 
@@ -113,14 +112,11 @@ def audit_command(
     as_json: JsonOption = False,
 ) -> None:
     """The audit log, newest first: who did what to what, and when."""
-    start = datetime.combine(parse_day(since, "--since"), time(), UTC) if since else None
+    start = parse_day(since, "--since") if since else None
     with open_archive() as archive, archive.sessions() as session:
-        rows = [
-            event_view(event)
-            for event in audit_log(
-                session, document_id=document, actor=actor, action=action, since=start, limit=limit
-            )
-        ]
+        rows = audit_trail(
+            session, document_id=document, actor=actor, action=action, since=start, limit=limit
+        )
     if as_json:
         print_json(rows)
         return

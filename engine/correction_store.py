@@ -88,7 +88,9 @@ class CorrectionDesk:
             .options(selectinload(Correction.letters))
         )
         if row is None:
-            raise CorrectionError(f"no correction {canonical} in the register")
+            raise CorrectionError(
+                f"没有更正 {canonical} (no correction {canonical} in the register)"
+            )
         return row
 
     def view(self, session: Session, row: Correction, *, full: bool = False) -> dict[str, object]:
@@ -114,6 +116,7 @@ class CorrectionDesk:
             "published": entry.published.isoformat() if entry.published else None,
             "document": _document_view(documents.get(row.document_id)),
             "corrected_document": _document_view(documents.get(row.corrected_document_id)),
+            "about": _about(entry, documents.get(row.document_id)),
             "outcome": row.outcome,
             "outcome_label": CorrectionOutcome(row.outcome).label if row.outcome else None,
             "decided_on": row.decided_on.isoformat() if row.decided_on else None,
@@ -284,6 +287,13 @@ def _title(document: Document) -> str:
     return Path(document.sources[0].file_name).stem if document.sources else f"{document.id}"
 
 
+def _about(entry: NewCorrection, original: Document | None) -> str:
+    """What a correction is about, in a line: the document, the information or the record."""
+    if original is not None:
+        return f"《{_title(original)}》"
+    return entry.content or entry.subject
+
+
 def _document_view(document: Document | None) -> dict[str, object] | None:
     if document is None:
         return None
@@ -301,7 +311,7 @@ def _check_documents(session: Session, new: NewCorrection) -> None:
         return
     found = _documents(session, [new.document_id, new.corrected_document_id])
     missing = [
-        f"{flag} {i}"
+        (flag, i)
         for flag, i in (
             ("--document", new.document_id),
             ("--corrected-document", new.corrected_document_id),
@@ -309,13 +319,23 @@ def _check_documents(session: Session, new: NewCorrection) -> None:
         if i not in found
     ]
     if missing:
-        raise CorrectionError(f"not in the archive: {', '.join(missing)} (gongkai list)")
+        english = f"not in the archive: {', '.join(f'{flag} {i}' for flag, i in missing)}"
+        raise CorrectionError(
+            f"档案中没有这份文件 ({english} (gongkai list))",
+            {flag[2:].replace("-", "_"): f"档案中没有编号为 {i} 的文件" for flag, i in missing},
+        )
     assert new.document_id is not None
     original = found[new.document_id]
     if new.published is None and original.issue_date is None:
-        raise CorrectionError(
-            f"document {original.id} has no 成文日期 in the register: give the day it was "
-            "published (--published YYYY-MM-DD), which the 勘误说明 names"
+        raise CorrectionError.of(
+            [
+                (
+                    "published",
+                    f"文件 {original.id} 没有成文日期，请填写它的公开日期 (document "
+                    f"{original.id} has no 成文日期 in the register: give the day it was "
+                    "published (--published YYYY-MM-DD), which the 勘误说明 names)",
+                )
+            ]
         )
 
 

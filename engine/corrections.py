@@ -37,7 +37,27 @@ _APPLICANT_KINDS = "one of " + ", ".join(ApplicantKind)
 
 
 class CorrectionError(ValueError):
-    """A step that cannot be taken: the message says what is wrong and what to do instead."""
+    """A step that cannot be taken: the message says what is wrong and what to do instead.
+
+    ``fields`` maps each fact at fault (``applicant``, ``received``, ``errors`` …: the
+    CLI's flag without its dashes) to what is wrong with it, so a form shows each
+    message beside its field; the message is all of them, for the command line.
+    """
+
+    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = dict(fields or {})
+
+    @classmethod
+    def of(cls, problems: Sequence[Problem]) -> CorrectionError:
+        """Every problem at once; two on one field share its place."""
+        fields: dict[str, str] = {}
+        for field, message in problems:
+            fields[field] = f"{fields[field]}; {message}" if field in fields else message
+        return cls("; ".join(message for _, message in problems), fields)
+
+
+Problem = tuple[str, str]  # (field, message)
 
 
 # --- the kinds and the outcomes, as tables ------------------------------------------
@@ -158,7 +178,9 @@ def format_number(year: int, seq: int) -> str:
 def parse_number(number: str) -> tuple[int, int]:
     match = NUMBER_PATTERN.fullmatch(number.strip())
     if not match:
-        raise CorrectionError(f"a correction number looks like C2026-0001, not {number!r}")
+        raise CorrectionError(
+            f"更正编号形如 C2026-0001 (a correction number looks like C2026-0001, not {number!r})"
+        )
     return int(match[1]), int(match[2])
 
 
@@ -187,11 +209,19 @@ def erratum_items(specs: Sequence[str]) -> tuple[ErratumItem, ...]:
     for spec in specs:
         parts = [part.strip() for part in spec.split("|")]
         if len(parts) != 3 or not all(parts):
-            raise CorrectionError(
-                f"an error is written WHERE|WRONG|RIGHT, three parts none empty, not {spec!r}"
+            raise CorrectionError.of(
+                [
+                    (
+                        "errors",
+                        "每处错误写作“位置|原文|更正为”，三项都要填 (an error is written "
+                        f"WHERE|WRONG|RIGHT, three parts none empty, not {spec!r})",
+                    )
+                ]
             )
         if parts[1] == parts[2]:
-            raise CorrectionError(f"{spec!r}: the correction is the same as the error")
+            raise CorrectionError.of(
+                [("errors", f"更正与原文相同 ({spec!r}: the correction is the same as the error)")]
+            )
         items.append(ErratumItem(*parts))
     return tuple(items)
 
@@ -239,10 +269,11 @@ def new_correction(
     Each kind takes its own facts (:data:`KINDS`); a fact of another kind is refused
     rather than silently dropped. The archive's documents are checked by the shell.
     """
-    problems: list[str] = []
-    chosen = parse_code(CorrectionKind, kind, "correction kind", problems)
+    problems: list[Problem] = []
+    unknown: list[str] = []
+    chosen = parse_code(CorrectionKind, kind, "correction kind", unknown)
     if chosen is None:
-        raise CorrectionError("; ".join(problems))
+        raise CorrectionError.of([("kind", f"请选择更正的种类 ({message})") for message in unknown])
     given = {
         "--applicant": applicant,
         "--applicant-kind": applicant_kind,
@@ -257,25 +288,44 @@ def new_correction(
     }
     stray = [flag for flag, value in given.items() if value and flag not in chosen.rule.fields]
     if stray:
-        problems.append(f"{', '.join(stray)} not taken by kind {chosen.value}")
+        message = f"{', '.join(stray)} not taken by kind {chosen.value}"
+        problems.append(("kind", f"{chosen.label}不填写这些项 ({message})"))
     if received is None:
         if chosen is CorrectionKind.RECORD:
-            problems.append("the day the 更正申请 was received is required (--received)")
+            problems.append(
+                (
+                    "received",
+                    "请填写收到更正申请的日期 "
+                    "(the day the 更正申请 was received is required (--received))",
+                )
+            )
         received = today
     if received > today:
-        problems.append(f"the day {received} is after today ({today})")
+        problems.append(("received", f"日期晚于今天 (the day {received} is after today ({today}))"))
     person: Applicant | None = None
     if chosen is CorrectionKind.RECORD:
         person = _record_facts(applicant, applicant_kind, contact, content, problems)
     elif chosen is CorrectionKind.CLARIFICATION:
         if not subject.strip():
-            problems.append("name the false or incomplete information to clarify (--subject)")
+            problems.append(
+                (
+                    "subject",
+                    "请写明需要澄清的虚假或不完整信息 "
+                    "(name the false or incomplete information to clarify (--subject))",
+                )
+            )
         if not facts.strip():
-            problems.append("give the accurate information that clarifies it (--facts)")
+            problems.append(
+                (
+                    "facts",
+                    "请写明澄清所依据的准确信息 "
+                    "(give the accurate information that clarifies it (--facts))",
+                )
+            )
     else:
         _erratum_facts(document_id, corrected_document_id, errors, published, received, problems)
     if problems:
-        raise CorrectionError("; ".join(problems))
+        raise CorrectionError.of(problems)
     return NewCorrection(
         chosen,
         received,
@@ -291,17 +341,33 @@ def new_correction(
 
 
 def _record_facts(
-    applicant: str, applicant_kind: str, contact: str, content: str, problems: list[str]
+    applicant: str, applicant_kind: str, contact: str, content: str, problems: list[Problem]
 ) -> Applicant | None:
     if not applicant.strip():
-        problems.append("the applicant's name is required (--applicant)")
+        problems.append(
+            ("applicant", "请填写申请人姓名或名称 (the applicant's name is required (--applicant))")
+        )
     kind = None
     if not applicant_kind.strip():
-        problems.append(f"the applicant kind is required (--applicant-kind): {_APPLICANT_KINDS}")
+        problems.append(
+            (
+                "applicant_kind",
+                "请选择申请人类型 "
+                f"(the applicant kind is required (--applicant-kind): {_APPLICANT_KINDS})",
+            )
+        )
     else:
-        kind = parse_code(ApplicantKind, applicant_kind.strip(), "applicant kind", problems)
+        unknown: list[str] = []
+        kind = parse_code(ApplicantKind, applicant_kind.strip(), "applicant kind", unknown)
+        problems += [("applicant_kind", f"申请人类型有误 ({message})") for message in unknown]
     if not content.strip():
-        problems.append("say which record is inaccurate and the correction asked (--content)")
+        problems.append(
+            (
+                "content",
+                "请写明哪条记录不准确、要求如何更正 "
+                "(say which record is inaccurate and the correction asked (--content))",
+            )
+        )
     return Applicant(applicant.strip(), kind, contact.strip()) if kind else None
 
 
@@ -311,20 +377,47 @@ def _erratum_facts(
     errors: Sequence[ErratumItem],
     published: date | None,
     found: date,
-    problems: list[str],
+    problems: list[Problem],
 ) -> None:
     if original is None:
-        problems.append("an erratum needs the archived original (--document ID)")
+        problems.append(
+            (
+                "document",
+                "请填写原文在档案中的文件编号 "
+                "(an erratum needs the archived original (--document ID))",
+            )
+        )
     if corrected is None:
-        problems.append("an erratum needs the archived corrected version (--corrected-document ID)")
+        problems.append(
+            (
+                "corrected_document",
+                "请填写更正版在档案中的文件编号 "
+                "(an erratum needs the archived corrected version (--corrected-document ID))",
+            )
+        )
     if original is not None and original == corrected:
         problems.append(
-            f"the corrected version must be a document of its own, not the original {original}"
+            (
+                "corrected_document",
+                "更正版须是另一份文件 (the corrected version must be a document of its own, "
+                f"not the original {original})",
+            )
         )
     if not errors:
-        problems.append("list at least one error (--error 'WHERE|WRONG|RIGHT')")
+        problems.append(
+            (
+                "errors",
+                "请至少列出一处错误 (list at least one error (--error 'WHERE|WRONG|RIGHT'))",
+            )
+        )
     if published is not None and published > found:
-        problems.append(f"the original was published on {published}, after the error was found")
+        problems.append(
+            (
+                "published",
+                "公开日期晚于发现错误的日期 "
+                f"(the original was published on {published}, after the error was found)",
+            )
+        )
 
 
 # --- a registered correction -----------------------------------------------------------
@@ -386,37 +479,56 @@ def check_decision(facts: CorrectionFacts, decision: CorrectionDecision, today: 
     kind = facts.entry.kind
     if kind is not CorrectionKind.RECORD:
         raise CorrectionError(
-            f"{facts.number} is a {kind.value} ({kind.label}): only a 更正申请 (record) is "
-            "decided — print its notice (gongkai correction letter)"
+            f"{kind.label}不作答复决定，直接出具说明 ({facts.number} is a {kind.value} "
+            f"({kind.label}): only a 更正申请 (record) is decided — print its notice "
+            "(gongkai correction letter))"
         )
     if facts.decision is not None:
         raise CorrectionError(
-            f"{facts.number} was already decided ({facts.decision.outcome.value} "
-            f"on {facts.decision.decided_on})"
+            f"已作出答复决定 ({facts.number} was already decided "
+            f"({facts.decision.outcome.value} on {facts.decision.decided_on}))"
         )
     received = facts.entry.received
     if decision.decided_on < received:
-        raise CorrectionError(
+        raise _decision_error(
+            "decided_on",
+            "决定日期早于收到申请的日期",
             f"the decision on {decision.decided_on} is before the 更正申请 was received "
-            f"({received})"
+            f"({received})",
         )
     if decision.decided_on > today:
-        raise CorrectionError(f"the decision on {decision.decided_on} is after today ({today})")
+        raise _decision_error(
+            "decided_on",
+            "决定日期晚于今天",
+            f"the decision on {decision.decided_on} is after today ({today})",
+        )
     if not decision.by.strip():
-        raise CorrectionError("say who decided (--by)")
+        raise _decision_error("by", "请填写决定人", "say who decided (--by)")
     rule = decision.outcome.rule
     if rule.needs_agency and not decision.competent_agency.strip():
-        raise CorrectionError(
+        raise _decision_error(
+            "competent_agency",
+            "请填写有权更正的行政机关",
             f"{decision.outcome.value} names the agency that may correct the record "
-            "(--competent-agency)"
+            "(--competent-agency)",
         )
     if not rule.needs_agency and (decision.competent_agency or decision.competent_contact):
-        raise CorrectionError("a competent agency is named only for transferred or told_to_apply")
-    if rule.needs_reason and not decision.reason_text.strip():
-        raise CorrectionError(
-            f"{decision.outcome.value} needs the reason in words, as the reply states it "
-            "(--reason-text)"
+        raise _decision_error(
+            "competent_agency",
+            "只有转送或告知另行申请时才填写有权更正的机关",
+            "a competent agency is named only for transferred or told_to_apply",
         )
+    if rule.needs_reason and not decision.reason_text.strip():
+        raise _decision_error(
+            "reason_text",
+            "请写明不予更正的理由，答复书照此表述",
+            f"{decision.outcome.value} needs the reason in words, as the reply states it "
+            "(--reason-text)",
+        )
+
+
+def _decision_error(field: str, chinese: str, english: str) -> CorrectionError:
+    return CorrectionError.of([(field, f"{chinese} ({english})")])
 
 
 def check_letter(facts: CorrectionFacts, letter_date: date) -> str:
@@ -429,18 +541,23 @@ def check_letter(facts: CorrectionFacts, letter_date: date) -> str:
     if entry.kind is CorrectionKind.RECORD:
         if facts.decision is None:
             raise CorrectionError(
-                f"{facts.number} is not decided yet: decide it first (gongkai correction decide)"
+                f"尚未作出答复决定，请先决定 ({facts.number} is not decided yet: decide it "
+                "first (gongkai correction decide))"
             )
         if letter_date < facts.decision.decided_on:
-            raise CorrectionError(
+            raise _decision_error(
+                "letter_date",
+                "答复书日期早于决定日期",
                 f"the letter's date {letter_date} is before the decision "
-                f"({facts.decision.decided_on})"
+                f"({facts.decision.decided_on})",
             )
         return facts.decision.outcome.template
     if letter_date < entry.received:
-        raise CorrectionError(
+        raise _decision_error(
+            "letter_date",
+            "说明的日期早于登记日期",
             f"the letter's date {letter_date} is before the {entry.kind.label} was registered "
-            f"({entry.received})"
+            f"({entry.received})",
         )
     return f"corrections/{entry.kind.value}.docx"
 

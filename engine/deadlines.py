@@ -27,12 +27,14 @@ Pure functions over plain data: the only I/O is reading the holiday files, in
 from __future__ import annotations
 
 import tomllib
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import cache
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 
 import chinese_calendar  # type: ignore[import-untyped]
@@ -130,6 +132,10 @@ class Calendar:
     _years: dict[int, YearArrangement] = field(init=False, repr=False, compare=False)
     _holidays: frozenset[date] = field(init=False, repr=False, compare=False)
     _make_up_workdays: frozenset[date] = field(init=False, repr=False, compare=False)
+    # The days Monday to Friday gets wrong, sorted, with the running sum of their
+    # corrections (+1 a weekend worked, -1 a weekday off): counting over years stays cheap.
+    _exceptions: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    _corrections: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         years = {arrangement.year: arrangement for arrangement in self.arrangements}
@@ -145,6 +151,14 @@ class Calendar:
             "_make_up_workdays",
             frozenset().union(*(a.make_up_workdays for a in self.arrangements)),
         )
+        exceptions = sorted(
+            day
+            for day in self._holidays | self._make_up_workdays
+            if self.is_working_day(day) != (day.weekday() < 5)
+        )
+        corrections = (1 if day.weekday() >= 5 else -1 for day in exceptions)
+        object.__setattr__(self, "_exceptions", tuple(exceptions))
+        object.__setattr__(self, "_corrections", tuple(accumulate(corrections, initial=0)))
 
     @classmethod
     def layered(cls, *sources: Iterable[YearArrangement]) -> Calendar:
@@ -199,13 +213,11 @@ class Calendar:
         """
         if b < a:
             return -self.working_days_between(b, a)
-        count = 0
-        day = a
-        while day < b:
-            day += _ONE_DAY
-            if self.is_working_day(day):
-                count += 1
-        return count
+        weeks, rest = divmod((b - a).days, 7)
+        weekdays = 5 * weeks + sum((a.weekday() + k) % 7 < 5 for k in range(1, rest + 1))
+        exceptions, corrections = self._exceptions, self._corrections
+        after_a, to_b = bisect_right(exceptions, a), bisect_right(exceptions, b)
+        return weekdays + corrections[to_b] - corrections[after_a]
 
     def uncovered_years(self, first: date, last: date) -> tuple[int, ...]:
         """The years from ``first`` to ``last`` (inclusive) whose holidays are not known."""

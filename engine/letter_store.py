@@ -82,6 +82,7 @@ def _slot(
 def letter_view(letter: Letter) -> dict[str, object]:
     """A filed letter as plain data (--json)."""
     return {
+        "id": letter.id,
         "kind": letter.kind,
         "letter_number": letter.letter_number,
         "version": letter.version,

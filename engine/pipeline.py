@@ -30,13 +30,17 @@ import json
 import logging
 import os
 import re
+import threading
 import time
+import unicodedata
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -50,7 +54,7 @@ from engine.metadata import DocumentMetadata, parse_metadata, with_properties
 from engine.register.audit import audit
 from engine.register.models import Document, Source
 from engine.signoff import record_proposal
-from engine.store import Checksum, checksum, process_alive, quarantine, store_original
+from engine.store import CHUNK, Checksum, checksum, process_alive, quarantine, store_original
 
 log = logging.getLogger(__name__)
 
@@ -155,10 +159,32 @@ class Pipeline:
     clock: Callable[[], datetime] = _now
     actor: str = SYSTEM_ACTOR
     model: TrainedModel | None = None  # trained on staff decisions: `gongkai classify --train`
+    # Claims being filed in this process (the watcher's, the web desk's uploads): a
+    # redo of abandoned claims passes over them.
+    _held: set[str] = field(default_factory=set, init=False, repr=False)
+    # Told of every outcome filed in this process (the watcher's OCR wakes for a scan
+    # uploaded at the web desk as for one dropped in the inbox).
+    listeners: list[Callable[[Outcome], None]] = field(default_factory=list, init=False)
+    _held_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.stages:
             self.stages = DEFAULT_STAGES
+
+    @contextmanager
+    def holding(self, claim_id: str) -> Iterator[None]:
+        """Mark ``claim_id`` as in hand (before the claim exists) until the block ends."""
+        with self._held_lock:
+            self._held.add(claim_id)
+        try:
+            yield
+        finally:
+            with self._held_lock:
+                self._held.discard(claim_id)
+
+    def holds(self, claim_id: str) -> bool:
+        with self._held_lock:
+            return claim_id in self._held
 
     def process(self, arrival: Arrival) -> Outcome:
         """Run the stages over one file; the file is filed, recorded or quarantined."""
@@ -167,6 +193,8 @@ class Pipeline:
             arrival.path.unlink(missing_ok=True)
             if arrival.claim_id:
                 (arrival.path.parent / f"{arrival.claim_id}{SIDECAR}").unlink(missing_ok=True)
+        for listener in list(self.listeners):
+            listener(outcome)
         return outcome
 
     def _run_stages(self, ingest: Ingest) -> Outcome:
@@ -485,3 +513,104 @@ def _abandoned(sidecar: Path) -> bool:
     _, _, named = sidecar.name.removesuffix(SIDECAR).rpartition("-")
     pid = int(named) if named.isdigit() else _read_sidecar(sidecar).get("pid")
     return age > ORPHAN_SIDECAR_SECONDS or (isinstance(pid, int) and not process_alive(pid))
+
+
+# --- files uploaded at the web desk -------------------------------------------
+
+UPLOADS = ".gongkai-uploads"  # hidden inside the inbox: the watcher passes it over
+RECEIVING = ".receiving"  # an upload still coming in, beside the name it will have
+MAX_NAME_BYTES = 180  # room under the file system's 255 for the quarantine's prefix and suffix
+# Control and format characters, line and paragraph separators: nothing a name shows.
+_UNPRINTED = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+class UploadTooLarge(ValueError):
+    """An uploaded file over the desk's limit: nothing of it is kept."""
+
+
+def upload_name(name: str) -> str:
+    """The name an uploaded file is filed under: the clerk's own, without its path.
+
+    A browser may send a whole path (``C:\\公文\\a.docx``) or a hostile one
+    (``../../x``): only the last part is kept, without control characters or
+    leading dots, and short enough for the file system (its extension kept).
+    """
+    last = re.split(r"[\\/]", name)[-1]
+    kept = "".join(ch for ch in last if unicodedata.category(ch) not in _UNPRINTED)
+    kept = kept.strip().lstrip(".").strip() or "upload"
+    stem, dot, extension = kept.rpartition(".")
+    if not dot or len(extension.encode()) > 16:
+        stem, extension = kept, ""
+    suffix = f".{extension}" if extension else ""
+    room = MAX_NAME_BYTES - len(suffix.encode())
+    while len(stem.encode()) > room:
+        stem = stem[:-1]
+    return f"{stem.rstrip()}{suffix}"
+
+
+def stage_upload(settings: Settings, source: BinaryIO, name: str, limit: int) -> Path:
+    """Keep an uploaded file in the inbox's hidden upload folder under :func:`upload_name`.
+
+    Each upload has a folder of its own, so two files of one name never meet;
+    :func:`claim` then takes it from there as it takes a dropped file. Raises
+    :class:`UploadTooLarge`, keeping nothing, when it is over ``limit`` bytes.
+    """
+    folder = settings.inbox / UPLOADS / new_claim_id()  # named after this process
+    folder.mkdir(parents=True)
+    target = folder / upload_name(name)
+    receiving = folder / RECEIVING  # only a whole file takes its name
+    written = 0
+    try:
+        with receiving.open("xb") as staged:
+            while chunk := source.read(CHUNK):
+                written += len(chunk)
+                if written > limit:
+                    raise UploadTooLarge(
+                        f"文件过大：{target.name} 超过单个文件 {size_text(limit)} 的上限 "
+                        "(over the upload limit)"
+                    )
+                staged.write(chunk)
+        receiving.rename(target)
+    except BaseException:
+        receiving.unlink(missing_ok=True)
+        folder.rmdir()
+        raise
+    return target
+
+
+def discard_upload(staged: Path) -> None:
+    """Remove a staged upload that is not to be filed (a file of its batch was refused)."""
+    staged.unlink(missing_ok=True)
+    staged.parent.rmdir()
+
+
+def requeue_uploads(settings: Settings) -> list[Path]:
+    """Hand the inbox the uploads a stopped desk received but did not file; their paths there.
+
+    An upload's folder names the process that received it, and only that process
+    files it: once it is gone, the watcher takes the file from the inbox as if
+    dropped there. A file cut off while it was being received is not the
+    clerk's document (they still have it) and is removed.
+    """
+    root = settings.inbox / UPLOADS
+    if not root.is_dir():
+        return []
+    moved = []
+    for folder in root.iterdir():
+        _, _, pid = folder.name.rpartition("-")
+        if not pid.isdigit() or process_alive(int(pid)):
+            continue
+        (folder / RECEIVING).unlink(missing_ok=True)
+        for staged in folder.iterdir():
+            target = settings.inbox / staged.name
+            while target.exists():  # never over a file waiting in the inbox
+                target = target.with_name(f"{uuid.uuid4().hex[:6]}-{staged.name}")
+            staged.rename(target)
+            moved.append(target)
+        folder.rmdir()
+    return moved
+
+
+def size_text(limit: int) -> str:
+    """A size limit as clerks read it: 50 MB, 900 KB."""
+    return f"{limit / 2**20:g} MB" if limit >= 2**20 else f"{max(1, round(limit / 1024))} KB"

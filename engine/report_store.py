@@ -2,7 +2,8 @@
 
 :mod:`engine.report` counts 政府信息公开工作年度报告 from plain records; this module
 reads those records from the register, reads the clerk's figures file
-(``$GONGKAI_HOME/report-<year>.toml``) and keeps every rendered report under
+(``$GONGKAI_HOME/report-<year>.toml``, written by hand or from the desk's form,
+the file it replaces kept) and keeps every rendered report under
 ``generated/reports/<year>/annual-v<N>.docx``, written once and read-only.
 
 At the register's edge:
@@ -29,11 +30,13 @@ record at fault at once.
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
 
@@ -56,8 +59,8 @@ from engine.register.audit import audit
 from engine.register.models import Appeal, Document, Request, RequestEvent
 from engine.report import (
     PROACTIVE_FIGURES,
-    SECTIONS,
     TEMPLATE,
+    TEXT_SECTIONS,
     AnnualReport,
     AppealKind,
     AppealRecord,
@@ -73,23 +76,19 @@ from engine.report import (
     build_report,
     check_records,
     ensure_consistent,
+    parse_manual_figures,
     read_manual_figures,
+    render_manual_figures,
     render_report,
 )
 from engine.requests import Event, Step, parse_code
 from engine.store import Checksum, store_generated
 
 REPORTS = Path("generated", "reports")
-_VERSION = re.compile(r"annual-v(\d+)\.docx")
+_FILE_MODE = 0o644  # a new figures file: the clerk's to edit, readable by the desk
 _FEE_STEPS = (Step.FEE_NOTICE_SENT.value, Step.FEE_PAID.value)
 # The steps that move the reply clock: the only events on_time needs.
 _CLOCK_STEPS = tuple(kind.value for kind in EventKind)
-# The clerk's own texts, by their key under [text] and the section each replaces.
-_TEXT_SECTIONS = (
-    ("overview", SECTIONS[0]),
-    ("problems", SECTIONS[4]),
-    ("other_matters", SECTIONS[5]),
-)
 
 
 class Records(NamedTuple):
@@ -134,18 +133,22 @@ def figures_example(year: int) -> str:
         "# Optional: your own text replaces the desk's draft of its section,",
         "# a paragraph a line between the triple quotes.",
         "# [text]",
-        *(f"# {key} = '''…'''  # {section}" for key, section in _TEXT_SECTIONS),
+        *(f"# {key} = '''…'''  # {section}" for key, section in TEXT_SECTIONS),
         "",
     ]
     return "\n".join(lines)
 
 
+class FiguresMissing(ManualFiguresError):
+    """The year has no figures file yet: the desk offers its form, the CLI says how to write one."""
+
+
 def read_figures(path: Path, year: int) -> ManualFigures:
-    """The clerk's figures; a missing file says what to write there and how."""
+    """The clerk's figures; a missing file (:class:`FiguresMissing`) says what to write there."""
     try:
         return read_manual_figures(path)
     except FileNotFoundError:
-        raise ManualFiguresError(
+        raise FiguresMissing(
             f"{path} not found: the {year} report needs the figures the register does not hold.\n"
             f"Run `gongkai report figures --year {year}` to write this file, then fill it in:\n\n"
             f"{figures_example(year)}"
@@ -159,6 +162,80 @@ def write_figures_example(home: Path, year: int) -> Path:
     with path.open("x", encoding="utf-8") as handle:  # "x": FileExistsError, never a truncation
         handle.write(figures_example(year))
     return path
+
+
+class SavedFigures(NamedTuple):
+    """Where :func:`save_figures` wrote the figures, and where it kept the file it replaced."""
+
+    path: Path
+    kept: Path | None  # relative to home; None when there was no file, or the same one
+
+
+def save_figures(
+    sessions: sessionmaker[Session], home: Path, figures: ManualFigures, by: str
+) -> SavedFigures:
+    """Write ``figures`` as the year's figures file (the desk's form saves this way); audited.
+
+    The text is read back first, by the rules of the file: figures that break
+    them (a negative count, an empty text …) raise ManualFiguresError and nothing
+    is written. The file is replaced atomically, and only by this explicit save;
+    the file it replaces is never lost: its bytes are kept, read-only, as
+    ``generated/reports/<year>/figures-v<N>.toml`` (the clerk's hand-edited file,
+    comments and all, or the previous save). The audit event names both and
+    holds the figures saved.
+    """
+    path = figures_path(home, figures.year)
+    text = render_manual_figures(figures)
+    parse_manual_figures(text, str(path))
+    data = text.encode("utf-8")
+    kept = None
+    if path.exists() and (previous := path.read_bytes()) != data:
+        kept = _next_version(home, figures.year, "figures", ".toml")
+        store_generated(home, kept, previous)
+    _replace(path, data)
+    with sessions.begin() as session:
+        detail = {
+            "path": path.name,
+            "kept": kept.as_posix() if kept else None,
+            **{figure.code: _figure_detail(figures, figure.code) for figure in PROACTIVE_FIGURES},
+            "texts": [key for key, _ in TEXT_SECTIONS if getattr(figures, key) is not None],
+        }
+        audit(session, by, "report.figures", str(figures.year), detail)
+    return SavedFigures(path, kept)
+
+
+def _figure_detail(figures: ManualFigures, code: str) -> int | str:
+    value: int | Decimal = getattr(figures, code)
+    return str(value) if isinstance(value, Decimal) else value  # JSON: the decimal exact
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all: a temporary file beside it, fsynced, renamed over it.
+
+    After a crash the file is the old one or the new one, never a part of either.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temp = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp makes it private; the clerk's file keeps the mode it had.
+        temp.chmod(path.stat().st_mode if path.exists() else _FILE_MODE)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _next_version(home: Path, year: int, stem: str, suffix: str) -> Path:
+    """``generated/reports/<year>/<stem>-v<N><suffix>``, N one past the last kept (from home)."""
+    folder = REPORTS / str(year)
+    pattern = re.compile(rf"{re.escape(stem)}-v(\d+){re.escape(suffix)}")
+    versions = (pattern.fullmatch(p.name) for p in (home / folder).glob(f"{stem}-v*"))
+    version = 1 + max((int(match[1]) for match in versions if match), default=0)
+    return folder / f"{stem}-v{version}{suffix}"
 
 
 # --- the register's records -----------------------------------------------------------
@@ -411,9 +488,9 @@ def annual_report(
 
 
 def write_report(
-    report: AnnualReport, home: Path, output: Path, templates: Templates | None = None
+    report: AnnualReport, home: Path, output: Path | None, templates: Templates | None = None
 ) -> tuple[Path, Checksum]:
-    """Render the report, keep it as the year's next version and copy it to ``output``.
+    """Render the report, keep it as the year's next version and copy it to ``output`` if given.
 
     The template is the office's copy under ``$GONGKAI_HOME/templates`` if it has
     one, else the shipped one. Returns the kept file's path (relative to
@@ -425,13 +502,11 @@ def write_report(
             data = render_report(report, template, Path(folder) / "annual.docx").read_bytes()
         except jinja2.TemplateError as error:
             raise TemplateError(f"{template}: {error}") from error
-    folder_in_home = REPORTS / str(report.year)
-    versions = (_VERSION.fullmatch(p.name) for p in (home / folder_in_home).glob("annual-v*"))
-    version = 1 + max((int(match[1]) for match in versions if match), default=0)
-    relative = folder_in_home / f"annual-v{version}.docx"
+    relative = _next_version(home, report.year, "annual", ".docx")
     digest = store_generated(home, relative, data)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(data)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(data)
     return relative, digest
 
 
@@ -442,3 +517,20 @@ def register_report(
     with sessions.begin() as session:
         detail = {"path": relative.as_posix(), "sha256": digest.sha256, "size": digest.size}
         audit(session, by, "report.annual", str(year), detail)
+
+
+def issue_report(
+    sessions: sessionmaker[Session],
+    report: AnnualReport,
+    home: Path,
+    by: str,
+    output: Path | None = None,
+) -> tuple[Path, Checksum]:
+    """Write the report (:func:`write_report`) and note who printed it (:func:`register_report`).
+
+    What ``gongkai report annual -o`` and the desk's download both do: every
+    report handed out is a kept, checksummed version in the audit trail.
+    """
+    relative, digest = write_report(report, home, output)
+    register_report(sessions, by, report.year, relative, digest)
+    return relative, digest

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from engine.deadlines import USER_FILE_NAME, Calendar, Deadline, load_calendar, status
@@ -21,11 +21,13 @@ from engine.fees import FeeMethod, compute_fee
 from engine.letter_store import file_letter, letter_setup, letter_view
 from engine.letters import DocumentRef, Templates, request_context
 from engine.office import Office
-from engine.outcomes import ApplicantKind, Channel, InformationForm
+from engine.outcomes import ApplicantKind, Channel, InformationForm, Outcome
 from engine.register.audit import audit
 from engine.register.models import Appeal, Document, Letter, Request, RequestEvent
 from engine.register.numbering import with_next_seq
+from engine.report import AppealKind, AppealResult
 from engine.requests import (
+    STANDING_LABELS,
     AppealFacts,
     Applicant,
     Decision,
@@ -39,22 +41,37 @@ from engine.requests import (
     check_decision,
     check_letter,
     check_step,
+    consulted_parties,
     deadline_of,
+    event_summary,
     format_number,
+    letter_kinds,
+    letter_label,
+    next_steps,
+    open_consultations,
+    outcome_title,
+    parse_code,
+    parse_count,
     parse_number,
     status_of,
 )
+
+PAGE_SIZE = 50  # requests on a page of the register
+NEWEST_FIRST = (Request.received.desc(), Request.id.desc())
+EVENT_FIELDS = (RequestEvent.step, RequestEvent.happened_on, RequestEvent.by, RequestEvent.detail)
+IN_CHUNK = 1000  # ids in one IN list: well under the databases' limits on bound parameters
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def facts_of(row: Request) -> RequestFacts:
-    """The rules' view of a register row."""
-    events = tuple(
-        Event(Step(event.step), event.happened_on, event.by, event.detail) for event in row.events
-    )
+def facts_of(row: Request, events: Sequence[Event] | None = None) -> RequestFacts:
+    """The rules' view of a register row, with its own events unless they were loaded apart."""
+    if events is None:
+        events = [
+            _event(event.step, event.happened_on, event.by, event.detail) for event in row.events
+        ]
     return RequestFacts(
         row.number,
         row.received,
@@ -64,7 +81,7 @@ def facts_of(row: Request) -> RequestFacts:
         Channel(row.channel),
         row.content,
         InformationForm(row.form),
-        events,
+        tuple(events),
         Decision.from_dict(row.decision) if row.decision else None,
     )
 
@@ -95,11 +112,18 @@ class RequestDesk:
             raise RequestError(f"no request {number} in the register")
         return row
 
-    def view(self, row: Request, *, full: bool = False) -> dict[str, object]:
-        """A request as plain data (--json); ``full`` adds events, documents and letters."""
-        facts = facts_of(row)
+    def view(
+        self, row: Request, *, full: bool = False, events: Sequence[Event] | None = None
+    ) -> dict[str, object]:
+        """A request as plain data (--json); ``full`` adds events, documents and letters.
+
+        ``events``: the request's events, when loaded apart (a list loads them all at once).
+        """
+        facts = facts_of(row, events)
         deadline = deadline_of(facts, self.calendar)
-        standing = status(deadline, self.today(), self.calendar)
+        # An answered request is not due: counting its days to today would be wasted work.
+        standing = None if row.decision else status(deadline, self.today(), self.calendar)
+        standing_code = standing.status.value if standing else RequestStatus.DECIDED.value
         data: dict[str, object] = {
             "number": row.number,
             "applicant": row.applicant_name,
@@ -110,13 +134,18 @@ class RequestDesk:
             "form": row.form,
             "status": row.status,
             "status_label": RequestStatus(row.status).label,
+            "applicant_kind_label": ApplicantKind(row.applicant_kind).label,
+            "channel_label": Channel(row.channel).label,
+            "form_label": InformationForm(row.form).label,
             "due": deadline.due.isoformat() if deadline.due else None,
             "deadline_state": deadline.state.value,
-            "standing": standing.status.value if row.decision is None else "decided",
-            "working_days_left": standing.working_days_left if row.decision is None else None,
+            "standing": standing_code,
+            "standing_label": STANDING_LABELS[standing_code],
+            "working_days_left": standing.working_days_left if standing else None,
             "extended": deadline.extension is not None,
             "warnings": [warning.message for warning in deadline.warnings],
             "outcome": row.outcome,
+            "outcome_title": outcome_title(Outcome(row.outcome)) if row.outcome else None,
             "decided_on": row.decided_on.isoformat() if row.decided_on else None,
             "on_time": _on_time(row, deadline),
         }
@@ -127,6 +156,7 @@ class RequestDesk:
                 items=row.items,
                 topic=row.topic,
                 decision=row.decision,
+                receipt_rule=Channel(row.channel).receipt_rule,
                 explanation=list(deadline.explanation),
                 events=[
                     {
@@ -136,6 +166,7 @@ class RequestDesk:
                         "by": event.by,
                         "recorded_at": event.at.isoformat(timespec="seconds"),
                         "detail": event.detail,
+                        "summary": event_summary(Step(event.step), event.detail),
                     }
                     for event in row.events
                 ],
@@ -143,17 +174,25 @@ class RequestDesk:
                     {"id": doc.id, "title": doc.title, "doc_number": doc.doc_number}
                     for doc in row.documents
                 ],
-                letters=[letter_view(letter) for letter in row.letters],
+                letters=[_letter(letter, row.number) for letter in row.letters],
                 appeals=[
                     {
                         "kind": case.kind,
+                        "kind_label": AppealKind(case.kind).label,
                         "filed": case.filed.isoformat(),
                         "result": case.result,
+                        "result_label": AppealResult(case.result).label if case.result else None,
                         "closed": case.closed.isoformat() if case.closed else None,
                         "note": case.note,
                     }
                     for case in row.appeals
                 ],
+                next_steps=[step.value for step in next_steps(facts)],
+                letter_kinds=[
+                    {"kind": kind, "label": letter_label(kind)} for kind in letter_kinds(facts)
+                ],
+                open_consultations=list(open_consultations(facts)),
+                consulted_parties=list(consulted_parties(facts)),
             )
         return data
 
@@ -174,21 +213,78 @@ class RequestDesk:
 
         With either, only open requests, the most urgent first; otherwise newest first.
         """
-        query = select(Request).options(selectinload(Request.events))
-        if status_filter:
-            query = query.where(Request.status == RequestStatus(status_filter).value)
-        if year:
-            query = query.where(Request.year == year)
-        dashboard = due_within is not None or overdue
-        # The dashboard ranks every open request (urgency is computed, not stored).
-        query = query.where(Request.decided_on.is_(None)) if dashboard else query.limit(limit)
+        query = _filtered(status_filter, year)
+        if due_within is not None or overdue:
+            return self._urgent(query, due_within, overdue)[:limit]
         with self.sessions() as session:
-            rows = session.scalars(query.order_by(Request.received.desc(), Request.id.desc()))
-            views = [self.view(row) for row in rows]
-        if dashboard:
-            views = [view for view in views if _urgent(view, due_within, overdue)]
-            views.sort(key=lambda view: (view["due"] is None, view["due"] or ""))
-        return views[:limit]
+            return self._views(session, query.order_by(*NEWEST_FIRST).limit(limit))
+
+    def dashboard(self, due_within: int) -> dict[str, list[dict[str, object]]]:
+        """What is due, most urgent first: the ``overdue`` requests and those ``due_soon``,
+        within ``due_within`` working days (one pass over the open requests for both)."""
+        urgent = self._urgent(select(Request), due_within, overdue=True)
+        return {
+            "overdue": [view for view in urgent if view["standing"] == "overdue"],
+            "due_soon": [view for view in urgent if view["standing"] != "overdue"],
+        }
+
+    def list_page(
+        self,
+        *,
+        status_filter: str | None = None,
+        year: int | None = None,
+        page: int = 1,
+        size: int = PAGE_SIZE,
+    ) -> dict[str, object]:
+        """One page of the register, newest first (a page past the last shows the last):
+        its ``rows``, the ``page``, the number of ``pages`` and the ``total`` that match."""
+        query = _filtered(status_filter, year)
+        with self.sessions() as session:
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            pages = max(1, -(-total // size))
+            shown = min(max(page, 1), pages)
+            rows = query.order_by(*NEWEST_FIRST).limit(size).offset((shown - 1) * size)
+            views = self._views(session, rows)
+        return {"rows": views, "page": shown, "pages": pages, "total": total}
+
+    def _views(self, session: Session, query: Select[tuple[Request]]) -> list[dict[str, object]]:
+        """The rows of ``query`` as views, their events read as plain rows alongside.
+
+        ORM objects for every event of every open request were most of the dashboard's
+        allocations, and so of the garbage collections that stalled it.
+        """
+        rows = session.scalars(query).all()
+        events: dict[int, list[Event]] = {row.id: [] for row in rows}
+        ids = list(events)
+        for start in range(0, len(ids), IN_CHUNK):
+            loaded = (
+                select(RequestEvent.request_id, *EVENT_FIELDS)
+                .where(RequestEvent.request_id.in_(ids[start : start + IN_CHUNK]))
+                .order_by(RequestEvent.id)
+            )
+            for request_id, *event in session.execute(loaded):
+                events[request_id].append(_event(*event))
+        return [self.view(row, events=events[row.id]) for row in rows]
+
+    def _urgent(
+        self, query: Select[tuple[Request]], due_within: int | None, overdue: bool
+    ) -> list[dict[str, object]]:
+        """The open requests of ``query`` that are overdue or due soon, the earliest due first."""
+        # Urgency is computed, not stored: every open request is ranked.
+        open_requests = query.where(Request.decided_on.is_(None)).order_by(*NEWEST_FIRST)
+        with self.sessions() as session:
+            views = self._views(session, open_requests)
+        urgent = [view for view in views if _is_urgent(view, due_within, overdue)]
+        urgent.sort(key=lambda view: (view["due"] is None, view["due"] or ""))
+        return urgent
+
+    def filed_letter(self, letter_id: int) -> dict[str, object] | None:
+        """A request's filed letter as plain data, with its request's number; None if none."""
+        with self.sessions() as session:
+            letter = session.get(Letter, letter_id)
+            if letter is None or letter.request is None:
+                return None
+            return _letter(letter, letter.request.number)
 
     # --- writing ---------------------------------------------------------------------
 
@@ -221,20 +317,34 @@ class RequestDesk:
             return self.view(row)
 
     def fee_notice(
-        self, number: str, method: FeeMethod, *, sent: date, by: str, pages: int | None = None
+        self,
+        number: str,
+        method: FeeMethod | str,
+        *,
+        sent: date,
+        by: str,
+        pages: int | str | None = None,
     ) -> dict[str, object]:
-        """收费通知: compute the fee (per item from the applicant's month, or per volume)."""
+        """收费通知: compute the fee (per item from the applicant's month, or per volume).
+
+        ``method`` and ``pages`` may be given as typed in a form.
+        """
+        problems: list[str] = []
+        chosen = parse_code(FeeMethod, method, "fee method", problems)
+        if chosen is None:
+            raise RequestError(f"请选择计收方式 ({problems[0]})")
+        pages = parse_count(pages, "页数")
         with self.sessions() as session:
             row = self._load(session, number)
-            if method is FeeMethod.PER_ITEM:
+            if chosen is FeeMethod.PER_ITEM:
                 if pages is not None:
                     raise RequestError("按件计收 counts items, not pages: leave out --pages")
                 before = _items_before(session, row)
-                computation = compute_fee(method, items_before=before, items_now=row.items)
+                computation = compute_fee(chosen, items_before=before, items_now=row.items)
             else:
-                if pages is None:
-                    raise RequestError("按量计收 needs the number of pages (--pages)")
-                computation = compute_fee(method, pages=pages)
+                if pages is None or pages < 1:
+                    raise RequestError("按量计收 needs the number of pages, at least 1 (--pages)")
+                computation = compute_fee(chosen, pages=pages)
         if computation.amount_due == 0:
             raise RequestError(f"the fee is 0 ({computation.describe()}): no fee notice to send")
         return self.record(number, Event(Step.FEE_NOTICE_SENT, sent, by, computation.to_dict()))
@@ -346,13 +456,42 @@ class RequestDesk:
         row.status = status_of(facts, deadline_of(facts, self.calendar)).value
 
 
+def _letter(letter: Letter, number: str) -> dict[str, object]:
+    """A request's letter as plain data: what it is, and the name it is downloaded under."""
+    label = letter_label(letter.kind)
+    return {
+        **letter_view(letter),
+        "number": number,
+        "label": label,
+        "file_name": f"{number}-{label}-v{letter.version}.docx",
+    }
+
+
+def _event(step: str, on: date, by: str, detail: dict[str, object]) -> Event:
+    return Event(Step(step), on, by, detail)
+
+
+def _filtered(status_filter: str | None, year: int | None) -> Select[tuple[Request]]:
+    """The requests of ``year`` with the status ``status_filter`` (as typed; None: any)."""
+    query = select(Request)
+    if status_filter:
+        problems: list[str] = []
+        wanted = parse_code(RequestStatus, status_filter, "status", problems)
+        if wanted is None:
+            raise RequestError(f"请选择办理状态 ({problems[0]})")
+        query = query.where(Request.status == wanted.value)
+    if year:
+        query = query.where(Request.year == year)
+    return query
+
+
 def _on_time(row: Request, deadline: Deadline) -> bool | None:
     if row.decided_on is None or deadline.due is None:
         return None
     return row.decided_on <= deadline.due
 
 
-def _urgent(view: dict[str, object], due_within: int | None, overdue: bool) -> bool:
+def _is_urgent(view: dict[str, object], due_within: int | None, overdue: bool) -> bool:
     standing, left = view["standing"], view["working_days_left"]
     if overdue and standing == "overdue":
         return True

@@ -14,10 +14,11 @@ Everything here is plain data in, plain data out: no database, no files.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from itertools import zip_longest
 from typing import TypeVar
 
 from engine.classify.personal import is_valid_id_number
@@ -30,6 +31,7 @@ from engine.deadlines import (
     ClockState,
     Deadline,
     EventKind,
+    Status,
     compute_deadline,
     fee_payment_due,
 )
@@ -37,11 +39,20 @@ from engine.outcomes import ApplicantKind, Channel, InformationForm, NoticeKind,
 from engine.report import AppealKind, AppealResult
 
 _E = TypeVar("_E", bound=StrEnum)
+_T = TypeVar("_T")
 NUMBER_PATTERN = re.compile(r"(\d{4})-(\d{4,})")
 
 
 class RequestError(ValueError):
-    """A step that cannot be taken: the message says what is wrong and what to do instead."""
+    """A step that cannot be taken: the message says what is wrong and what to do instead.
+
+    ``fields`` maps the form field at fault to its own message, where the problem is one
+    of input (a form shows each beside its field; the CLI prints the whole message).
+    """
+
+    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields: dict[str, str] = dict(fields or {})
 
 
 class Step(StrEnum):
@@ -97,6 +108,16 @@ class RequestStatus(StrEnum):
             "awaiting_fee": "待缴费",
             "decided": "已答复",
         }[self.value]
+
+
+# How a request's deadline stands today (engine.deadlines.Status), or that it was answered.
+STANDING_LABELS = {
+    Status.OK.value: "期限内",
+    Status.DUE_SOON.value: "即将到期",
+    Status.OVERDUE.value: "已逾期",
+    Status.AWAITING_CORRECTION.value: "待补正",
+    RequestStatus.DECIDED.value: "已答复",
+}
 
 
 @dataclass(frozen=True)
@@ -158,48 +179,124 @@ def new_request(
     applicant: str,
     applicant_kind: str,
     channel: str,
-    received: date,
+    received: date | str,
     content: str,
     today: date,
     contact: str = "",
     id_number: str = "",
     form: str = InformationForm.ANY.value,
-    items: int = 1,
+    items: int | str = 1,
     topic: str = "",
 ) -> NewRequest:
-    """A request to register, checked: every problem at once, in one :class:`RequestError`.
+    """A request to register, checked: every problem at once, in one :class:`RequestError`
+    whose ``fields`` name each field at fault (the keyword's name).
 
     ``received`` is the day of receipt by the rules of 第三十一条 for the channel
-    (the clerk records it; ``Channel.receipt_rule`` says which day that is). It
-    cannot be after ``today``.
+    (the clerk records it; ``Channel.receipt_rule`` says which day that is), as a
+    date or as typed (YYYY-MM-DD). It cannot be after ``today``. ``items`` may be
+    typed too; left empty it is one.
     """
-    problems = []
+    problems: dict[str, str] = {}
     if not applicant.strip():
-        problems.append("the applicant's name is required (第二十九条)")
-    kind = parse_code(ApplicantKind, applicant_kind, "applicant kind", problems)
-    arrived_by = parse_code(Channel, channel, "channel", problems)
-    wanted = parse_code(InformationForm, form, "form", problems)
-    if received > today:
-        problems.append(f"the day of receipt {received} is after today ({today})")
+        problems["applicant"] = (
+            "请填写申请人姓名或名称 (the applicant's name is required, 第二十九条)"
+        )
+    kind = _choice(ApplicantKind, applicant_kind, "applicant_kind", problems)
+    arrived_by = _choice(Channel, channel, "channel", problems)
+    wanted = _choice(InformationForm, form, "form", problems)
+    day = _typed(lambda: parse_day(received, "收到申请之日"), "received", problems)
+    if day is not None and day > today:
+        problems["received"] = (
+            f"收到申请之日 {day} 晚于今天（{today}） (the day of receipt {day} is after today)"
+        )
     if not content.strip():
-        problems.append("the content asked for is required (第二十九条第二款第二项)")
+        problems["content"] = (
+            "请填写所申请的政府信息内容（第二十九条第二款第二项） "
+            "(the content asked for is required)"
+        )
     number = id_number.strip().upper()
     if number and len(number) == 18 and not is_valid_id_number(number):
-        problems.append(f"the ID number {number} fails its check digit (GB 11643)")
-    if items < 1:
-        problems.append(f"a request counts for at least one item, not {items}")
+        problems["id_number"] = (
+            f"身份证号码 {number} 校验位不符（GB 11643） (the ID number fails its check digit)"
+        )
+    count = _typed(lambda: parse_count(items, "件数"), "items", problems)
+    if count is not None and count < 1:
+        problems["items"] = f"件数至少为 1 (a request counts for at least one item, not {count})"
     if problems:
-        raise RequestError("; ".join(problems))
-    assert kind is not None and arrived_by is not None and wanted is not None
+        raise RequestError("; ".join(problems.values()), problems)
+    assert kind is not None and arrived_by is not None and wanted is not None and day is not None
     return NewRequest(
         Applicant(applicant.strip(), kind, contact.strip(), number),
         arrived_by,
-        received,
+        day,
         content.strip(),
         wanted,
-        items,
+        count or 1,
         topic.strip(),
     )
+
+
+_CHOICES = {
+    "applicant_kind": ("申请人类型", "applicant kind"),
+    "channel": ("提交方式", "channel"),
+    "form": ("获取信息的方式", "form"),
+}
+
+
+def _choice(enum: type[_E], value: str, name: str, problems: dict[str, str]) -> _E | None:
+    label, what = _CHOICES[name]
+    if not value.strip():
+        problems[name] = f"请选择{label} (the {what} is required)"
+        return None
+    found: list[str] = []
+    chosen = parse_code(enum, value, what, found)
+    if found:
+        problems[name] = f"请选择{label} ({found[0]})"
+    return chosen
+
+
+def _typed(parse: Callable[[], _T], name: str, problems: dict[str, str]) -> _T | None:
+    """``parse()``, or None with its refusal filed under the field ``name``."""
+    try:
+        return parse()
+    except RequestError as error:
+        problems[name] = str(error)
+        return None
+
+
+def parse_day(value: date | str, what: str, default: date | None = None) -> date:
+    """A date as typed (YYYY-MM-DD, a day that exists); empty gives ``default`` if there is one."""
+    if isinstance(value, date):
+        return value
+    text = value.strip()
+    if not text and default is not None:
+        return default
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise RequestError(
+            f"{text!r} 不是有效日期，应为 YYYY-MM-DD 且确有其日 ({what}: {text!r} is not a date)"
+        ) from None
+
+
+def optional_day(value: str | None, what: str) -> date | None:
+    """A date as typed, or None when left empty."""
+    return parse_day(value, what) if value and value.strip() else None
+
+
+def parse_count(value: int | str | None, what: str) -> int | None:
+    """A whole number given (the CLI) or typed (a form); None when left empty."""
+    if value is None or isinstance(value, int):
+        return value
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise RequestError(
+            f"{what}应为整数，不是 {text!r} ({what}: {text!r} is not a whole number)"
+        ) from None
 
 
 def parse_code(enum: type[_E], value: str, what: str, problems: list[str]) -> _E | None:
@@ -530,9 +627,252 @@ def withheld_parts(specs: Sequence[str]) -> tuple[WithheldPart, ...]:
         part, sep, reason = spec.rpartition("=")
         if not sep or not part.strip():
             raise RequestError(f"a withheld part is written PART=REASON, not {spec!r}")
-        try:
-            parts.append(WithheldPart(part.strip(), Reason(reason.strip())))
-        except ValueError:
-            codes = ", ".join(Reason)
-            raise RequestError(f"unknown reason {reason!r} in {spec!r}: one of {codes}") from None
+        parts.append(withheld_part(part, reason))
     return tuple(parts)
+
+
+def withheld_rows(parts: Sequence[str], reasons: Sequence[str]) -> tuple[WithheldPart, ...]:
+    """Parts from a form's rows of (part, reason code); a row left wholly blank is skipped."""
+    return tuple(
+        withheld_part(part, reason)
+        for part, reason in zip_longest(parts, reasons, fillvalue="")
+        if part.strip() or reason.strip()
+    )
+
+
+def withheld_part(part: str, reason: str) -> WithheldPart:
+    """One part withheld and why (a reason code), both required."""
+    if not part.strip():
+        raise RequestError(
+            f"请写明不予公开的部分 (the part withheld for {reason.strip()!r} is not named)"
+        )
+    try:
+        return WithheldPart(part.strip(), Reason(reason.strip()))
+    except ValueError:
+        codes = ", ".join(Reason)
+        raise RequestError(
+            f"请为“{part.strip()}”选择不予公开的理由 "
+            f"(unknown reason {reason.strip()!r} for {part.strip()!r}: one of {codes})"
+        ) from None
+
+
+def document_ids(values: str | Sequence[str]) -> tuple[int, ...]:
+    """Document ids from ``12,15`` (the CLI) or a form's values (each may hold a list)."""
+    texts = [values] if isinstance(values, str) else list(values)
+    pieces = [piece.strip() for text in texts for piece in text.split(",") if piece.strip()]
+    try:
+        return tuple(int(piece) for piece in pieces)
+    except ValueError:
+        shown = ",".join(texts)
+        raise RequestError(
+            f"文件编号应为数字，以逗号分隔 (document ids are numbers separated by commas, "
+            f"not {shown!r})"
+        ) from None
+
+
+# --- a step as the clerk gives it: the CLI's options and the web desk's forms ------------
+
+
+def correction_notice(on: date, by: str, items: str, until: date | None = None) -> Event:
+    """补正告知 (第三十条): what to supplement, told at once, and the last day to do it."""
+    detail: dict[str, object] = {"items": items.strip()}
+    if until is not None:
+        if until <= on:
+            raise RequestError(
+                f"补正期限 {until} 应晚于告知之日 {on} "
+                f"(the last day to supplement, {until}, must come after the notice, {on})"
+            )
+        detail["due"] = until.isoformat()
+    return Event(Step.CORRECTION_REQUESTED, on, by, detail)
+
+
+def extension(on: date, by: str, days: int | str, approver: str, reason: str) -> Event:
+    """延期答复 (第三十三条第二款): how long, who approved it, the reason told to the applicant.
+
+    The clock checks the length and the approver when the step is recorded (:func:`check_step`).
+    """
+    working_days = parse_count(days, "延长的工作日数") or 0
+    detail = {"working_days": working_days, "approver": approver.strip(), "reason": reason.strip()}
+    return Event(Step.EXTENDED, on, by, detail)
+
+
+def consultation(on: date, by: str, party: str) -> Event:
+    """征求意见 (第三十二条): ``on`` is the day the letter reached the party."""
+    return Event(Step.THIRD_PARTY_CONSULTED, on, by, {"party": party.strip()})
+
+
+def consultation_reply(on: date, by: str, party: str, opinion: str = "") -> Event:
+    """The consulted party's answer; ``party`` pairs it with its consultation."""
+    detail = {"party": party.strip(), "opinion": opinion.strip()}
+    return Event(Step.THIRD_PARTY_REPLIED, on, by, detail)
+
+
+def payment(on: date, by: str, amount: int | str | None = None) -> Event:
+    """缴纳信息处理费, with the yuan received when given."""
+    received = parse_count(amount, "实收金额")
+    return Event(Step.FEE_PAID, on, by, {} if received is None else {"amount": received})
+
+
+def decision_of(
+    outcome: str,
+    on: date,
+    by: str,
+    *,
+    reason_text: str = "",
+    withheld: Sequence[WithheldPart] = (),
+    third_party_kind: str | None = None,
+    competent_agency: str = "",
+    competent_contact: str = "",
+    published_where: str = "",
+    how: str = "",
+    documents: Sequence[int] = (),
+) -> Decision:
+    """A decision as the clerk gives it: the codes checked, the words trimmed.
+
+    Whether it may close the request is :func:`check_decision`'s question.
+    """
+    problems: list[str] = []
+    code = parse_code(Outcome, outcome.strip(), "outcome", problems)
+    if code is None:
+        raise RequestError(f"请选择答复结果 ({problems[0]})")
+    kind = None
+    if third_party_kind:
+        kind = parse_code(ThirdPartyKind, third_party_kind, "third-party kind", problems)
+        if kind is None:
+            raise RequestError(f"请选择第三方权益的类型 ({problems[0]})")
+    return Decision(
+        code,
+        on,
+        by,
+        reason_text=reason_text.strip(),
+        withheld_parts=tuple(withheld),
+        third_party_kind=kind,
+        competent_agency=competent_agency.strip(),
+        competent_contact=competent_contact.strip(),
+        published_where=published_where.strip(),
+        how=how.strip(),
+        document_ids=tuple(documents),
+    )
+
+
+def appeal_of(
+    kind: str, filed: date, result: str | None = None, closed: date | None = None
+) -> AppealFacts:
+    """A 行政复议 or 行政诉讼 case as the clerk gives it, its codes checked."""
+    problems: list[str] = []
+    case = parse_code(AppealKind, kind, "appeal kind", problems)
+    decided = parse_code(AppealResult, result, "appeal result", problems) if result else None
+    if case is None or problems:
+        raise RequestError(f"请选择案件类型和结果 ({'; '.join(problems)})")
+    return AppealFacts(case, filed, decided, closed)
+
+
+# --- what the desk offers next ---------------------------------------------------------
+
+
+def next_steps(facts: RequestFacts) -> tuple[Step, ...]:
+    """The steps the rules let the clerk take next, in the order a request usually takes them.
+
+    None after the decision (a 行政复议 or 诉讼 and letters are not steps of the reply).
+    While a 补正 is awaited only its arrival, linking and the decision
+    (other.no_correction) can follow; 补正 is asked once, the period extended once.
+    """
+    if facts.decision is not None:
+        return ()
+    asked = facts.last(Step.CORRECTION_REQUESTED)
+    if asked is not None and facts.last(Step.CORRECTION_RECEIVED) is None:
+        return (Step.CORRECTION_RECEIVED, Step.DOCUMENTS_LINKED, Step.DECIDED)
+    steps = [Step.CORRECTION_REQUESTED] if asked is None else []
+    if facts.last(Step.EXTENDED) is None:
+        steps.append(Step.EXTENDED)
+    steps.append(Step.THIRD_PARTY_CONSULTED)
+    if open_consultations(facts):
+        steps.append(Step.THIRD_PARTY_REPLIED)
+    steps.append(Step.FEE_PAID if fee_unpaid(facts) else Step.FEE_NOTICE_SENT)
+    return (*steps, Step.DOCUMENTS_LINKED, Step.DECIDED)
+
+
+def open_consultations(facts: RequestFacts) -> tuple[str, ...]:
+    """The parties consulted whose opinion has not come yet, in the order consulted."""
+    waiting: list[str] = []
+    for event in facts.events:
+        party = str(event.detail.get("party", ""))
+        if event.step is Step.THIRD_PARTY_CONSULTED:
+            waiting.append(party)
+        elif event.step is Step.THIRD_PARTY_REPLIED and party in waiting:
+            waiting.remove(party)
+    return tuple(dict.fromkeys(waiting))
+
+
+def consulted_parties(facts: RequestFacts) -> tuple[str, ...]:
+    """Every party consulted (a 第三方意见征询函 is printed for one of them)."""
+    return tuple(
+        dict.fromkeys(
+            str(event.detail.get("party", ""))
+            for event in facts.events
+            if event.step is Step.THIRD_PARTY_CONSULTED
+        )
+    )
+
+
+def fee_unpaid(facts: RequestFacts) -> bool:
+    """A fee notice is waiting for its payment."""
+    steps = [event.step for event in facts.events]
+    return steps.count(Step.FEE_NOTICE_SENT) > steps.count(Step.FEE_PAID)
+
+
+def letter_kinds(facts: RequestFacts) -> tuple[str, ...]:
+    """The letters :func:`check_letter` would print for this request now."""
+    kinds = []
+    for kind in ("reply", *NoticeKind):
+        try:
+            check_letter(facts, kind)
+        except RequestError:
+            continue
+        kinds.append(kind)
+    return tuple(kinds)
+
+
+def letter_label(kind: str) -> str:
+    """答复书, or the notice's name with the party it was printed for (``third_party:某公司``)."""
+    code, _, party = kind.partition(":")
+    if code == "reply":
+        return "政府信息公开申请答复书"
+    try:
+        label = NoticeKind(code).label
+    except ValueError:
+        return kind
+    return f"{label}（{party}）" if party else label
+
+
+def outcome_title(outcome: Outcome) -> str:
+    """The outcome in a few words: the decision, and the reason of a ``withheld.*`` one."""
+    reason = outcome.reason
+    return f"{outcome.rule.decision}（{reason.label}）" if reason else outcome.rule.decision
+
+
+def event_summary(step: Step, detail: Mapping[str, object]) -> str:
+    """What an event's detail says, in a line of Chinese (the timeline)."""
+    said = {key: value for key, value in detail.items() if value not in (None, "")}
+    if step is Step.CORRECTION_REQUESTED:
+        due = f"；补正期限 {said['due']}" if "due" in said else ""
+        return f"需补正：{said.get('items', '')}{due}"
+    if step is Step.EXTENDED:
+        return (
+            f"延长 {said.get('working_days')} 个工作日，{said.get('approver', '')}批准；"
+            f"理由：{said.get('reason', '')}"
+        )
+    if step is Step.THIRD_PARTY_CONSULTED:
+        return f"征求 {said.get('party', '')} 的意见"
+    if step is Step.THIRD_PARTY_REPLIED:
+        opinion = f"：{said['opinion']}" if "opinion" in said else ""
+        return f"{said.get('party', '')} 提出意见{opinion}"
+    if step is Step.FEE_NOTICE_SENT:
+        return f"{said.get('method_label', '')}，应缴 {said.get('amount_due')} 元"
+    if step is Step.FEE_PAID:
+        return f"实收 {said['amount']} 元" if "amount" in said else ""
+    if step is Step.DECIDED and "outcome" in said:
+        return outcome_title(Outcome(str(said["outcome"])))
+    if step is Step.LETTER and "kind" in said:
+        return f"{letter_label(str(said['kind']))} 第 {said.get('version')} 版"
+    return ""

@@ -11,7 +11,7 @@ Every step is kept: the state is computed from the whole history.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -43,7 +43,15 @@ ALL_LEVELS: tuple[Level, ...] = tuple(Level)
 
 
 class ReviewError(ValueError):
-    """A sign-off that the rules do not allow; the message says why."""
+    """A sign-off that the rules do not allow; the message says why.
+
+    ``field`` names what the signer must change (attribute, reason, note), so a
+    form can show the message beside it; None when the step itself is refused.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,11 @@ class Position:
 
     def __post_init__(self) -> None:
         if self.attribute is not Attribute.WITHHELD and self.reason is not None:
-            raise ReviewError(f"a reason is given only for 不予公开, not {self.attribute.label}")
+            raise ReviewError(
+                f"只有不予公开才写理由 (a reason is given only for 不予公开, "
+                f"not {self.attribute.label})",
+                "reason",
+            )
 
     @property
     def label(self) -> str:
@@ -83,6 +95,11 @@ class ReviewState:
     signed: tuple[Level, ...]  # required levels that have signed it
     required: tuple[Level, ...]
     last_final: Position | None  # the latest position every required level signed
+    signatures: tuple[SignOff, ...] = ()  # what each of ``signed`` rests on, in step
+
+    def signature_of(self, level: Level) -> SignOff | None:
+        """The signature that counts for ``level`` (an override counts for the levels below)."""
+        return dict(zip(self.signed, self.signatures, strict=True)).get(level)
 
     @property
     def final(self) -> bool:
@@ -98,11 +115,18 @@ class ReviewState:
         return self.last_final or self.proposal
 
 
-def _signed_after(state: ReviewState, signoff: SignOff) -> tuple[Position, tuple[Level, ...]]:
+def _signed_after(state: ReviewState, signoff: SignOff) -> ReviewState:
     if signoff.action is Action.OVERRIDE:
         overruled = tuple(lv for lv in state.required if lv.rank <= signoff.level.rank)
-        return signoff.position, overruled
-    return signoff.position, (*state.signed, signoff.level)
+        signed, signatures = overruled, (signoff,) * len(overruled)
+    else:
+        signed, signatures = (*state.signed, signoff.level), (*state.signatures, signoff)
+    after = ReviewState(
+        state.proposal, signoff.position, signed, state.required, state.last_final, signatures
+    )
+    if after.final:
+        return replace(after, last_final=signoff.position)
+    return after
 
 
 def check(state: ReviewState, signoff: SignOff) -> None:
@@ -110,31 +134,47 @@ def check(state: ReviewState, signoff: SignOff) -> None:
     level = signoff.level
     if signoff.position.attribute is Attribute.WITHHELD and signoff.position.reason is None:
         raise ReviewError(
-            "不予公开 must state its reason (保密审查制度 第四条): override with the reason"
+            "不予公开须写明理由（保密审查制度 第四条），请改定并选择理由 "
+            "(不予公开 must state its reason: override with the reason)",
+            "reason",
         )
     if level not in state.required:
         required = "、".join(lv.value for lv in state.required)
-        raise ReviewError(f"level {level.value} is not required here (required: {required})")
+        raise ReviewError(
+            f"本机关不设{level.label}签批 "
+            f"(level {level.value} is not required here (required: {required}))"
+        )
     if signoff.action is Action.OVERRIDE:
         if not (signoff.note or "").strip():
-            raise ReviewError("an override needs a reason (--note)")
+            raise ReviewError("改定须写明理由 (an override needs a reason: --note)", "note")
         if signoff.position == state.position:
-            raise ReviewError(f"the position under review is already {signoff.position.label}")
+            raise ReviewError(
+                f"审核中的意见已是{signoff.position.label}，无需改定 "
+                f"(the position under review is already {signoff.position.label})",
+                "attribute",
+            )
         return
     if state.position is None:
-        raise ReviewError("nothing to confirm: the document has no proposal yet")
+        raise ReviewError("尚无意见可同意 (nothing to confirm: the document has no proposal yet)")
     if signoff.position != state.position:
         raise ReviewError(
-            f"confirming {signoff.position.label}, but {state.position.label} is under review; "
-            "use override to change it"
+            f"审核中的意见是{state.position.label}，不是{signoff.position.label} "
+            f"(confirming {signoff.position.label}, but {state.position.label} is under "
+            "review; use override to change it)"
         )
     if state.final:
-        raise ReviewError(f"already final: {state.position.label}")
+        raise ReviewError(f"已签批完毕：{state.position.label} (already final)")
     if level in state.signed:
-        raise ReviewError(f"{level.label} ({level.value}) has already signed this position")
+        raise ReviewError(
+            f"{level.label}已签过此意见 ({level.label} ({level.value}) has already signed "
+            "this position)"
+        )
     if state.next_level is not level and state.next_level is not None:
         nxt = state.next_level
-        raise ReviewError(f"{nxt.label} ({nxt.value}) signs before {level.label} ({level.value})")
+        raise ReviewError(
+            f"须先由{nxt.label}签批 ({nxt.label} ({nxt.value}) signs before {level.label} "
+            f"({level.value}))"
+        )
 
 
 def review_state(
@@ -149,10 +189,7 @@ def review_state(
     state = ReviewState(proposal, proposal, (), order, None)
     for signoff in signoffs:
         check(state, signoff)
-        position, signed = _signed_after(state, signoff)
-        state = ReviewState(proposal, position, signed, order, state.last_final)
-        if state.final:
-            state = ReviewState(proposal, position, signed, order, position)
+        state = _signed_after(state, signoff)
     return state
 
 

@@ -3,16 +3,18 @@
 A thin shell around :mod:`engine.review` (the rules): it loads a document's
 history, asks the rules whether a signature may follow, and keeps the
 document's current 公开属性 in step: the latest final decision, else the proposal.
+The views (the queue, a document's review, its state) are plain data, shown by
+``gongkai review`` and the web desk alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from engine.codes import Attribute, Reason
 from engine.register.audit import audit
@@ -27,6 +29,10 @@ from engine.review import (
     review_state,
 )
 from engine.review import SignOff as Signature
+
+
+class UnknownDocument(ReviewError):
+    """The document to sign does not exist."""
 
 
 class ProposedClassification(Protocol):
@@ -57,20 +63,42 @@ def _signature(row: SignOff) -> Signature:
 
 
 def _history(session: Session, document_id: int) -> tuple[Proposal | None, list[SignOff]]:
-    """The proposal the review rests on, and the signatures in order.
+    """The proposal the review rests on, and the signatures in order."""
+    proposals, signoffs = _histories(session, [document_id])[document_id]
+    return _resting(proposals, signoffs), signoffs
 
-    The review starts from the proposal that stood at the first signature: a
-    later re-classification is kept as history but does not move a position
+
+# An IN list stays well under SQLite's limit of bound parameters (32766).
+_IN_CHUNK = 500
+
+
+def _histories(
+    session: Session, document_ids: Sequence[int]
+) -> dict[int, tuple[list[Proposal], list[SignOff]]]:
+    """Each document's proposals and signatures, oldest first: two queries for a page."""
+    found: dict[int, tuple[list[Proposal], list[SignOff]]] = {i: ([], []) for i in document_ids}
+    for start in range(0, len(document_ids), _IN_CHUNK):
+        chunk = document_ids[start : start + _IN_CHUNK]
+        proposals = select(Proposal).where(Proposal.document_id.in_(chunk))
+        for proposal in session.scalars(proposals.order_by(Proposal.id)):
+            found[proposal.document_id][0].append(proposal)
+        signoffs = select(SignOff).where(SignOff.document_id.in_(chunk))
+        for signoff in session.scalars(signoffs.order_by(SignOff.id)):
+            found[signoff.document_id][1].append(signoff)
+    return found
+
+
+def _resting(proposals: Sequence[Proposal], signoffs: Sequence[SignOff]) -> Proposal | None:
+    """The proposal a review rests on (``proposals`` oldest first): the one that stood at
+    the first signature, else the newest.
+
+    A later re-classification is kept as history but does not move a position
     people have already signed.
     """
-    signoffs = list(
-        session.scalars(
-            select(SignOff).where(SignOff.document_id == document_id).order_by(SignOff.id)
-        )
-    )
     if signoffs and signoffs[0].proposal_id is not None:
-        return session.get(Proposal, signoffs[0].proposal_id), signoffs
-    return latest_proposal(session, document_id), signoffs
+        wanted = signoffs[0].proposal_id
+        return next((proposal for proposal in proposals if proposal.id == wanted), None)
+    return proposals[-1] if proposals else None
 
 
 def latest_proposal(session: Session, document_id: int) -> Proposal | None:
@@ -174,6 +202,39 @@ def sign(
     return after
 
 
+def sign_document(
+    session: Session,
+    document_id: int,
+    *,
+    by: str,
+    level: Level,
+    action: Action,
+    required: Sequence[Level],
+    position: Position | None = None,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> ReviewState:
+    """Sign document ``document_id`` at ``level``: a confirmation (``position`` None)
+    signs the position under review, an override sets ``position``.
+
+    :class:`UnknownDocument` or :class:`ReviewError` when it may not be signed.
+    """
+    document = session.get(Document, document_id)
+    if document is None:
+        raise UnknownDocument(
+            f"没有编号为 {document_id} 的文件 (no document with id {document_id})"
+        )
+    if position is None:
+        position = load_state(session, document_id, required).position
+        if position is None:
+            raise ReviewError(
+                f"文件 {document_id} 尚无意见可同意 (document {document_id} has no proposal "
+                "to confirm)"
+            )
+    signature = Signature(level, by, at or datetime.now(UTC), action, position, note)
+    return sign(session, document, signature, required)
+
+
 def review_queue(session: Session, *, limit: int = 50) -> list[Document]:
     """Documents whose attribute awaits sign-off, those flagged for review first."""
     flagged = (
@@ -185,6 +246,7 @@ def review_queue(session: Session, *, limit: int = 50) -> list[Document]:
     )
     query = (
         select(Document)
+        .options(defer(Document.text))  # not shown; sorting the queue without it is a third faster
         .where(Document.review_status == "pending")
         .order_by(flagged.desc(), Document.ingested_at)
         .limit(limit)
@@ -192,11 +254,115 @@ def review_queue(session: Session, *, limit: int = 50) -> list[Document]:
     return list(session.scalars(query))
 
 
+# --- what the CLI and the web desk show -------------------------------------------
+
+
+def position_view(position: Position | None) -> dict[str, object] | None:
+    if position is None:
+        return None
+    return {
+        "attribute": position.attribute.value,
+        "reason": position.reason.value if position.reason else None,
+        "label": position.label,
+    }
+
+
+def state_view(state: ReviewState) -> dict[str, object]:
+    """Where a review stands: the position, who signed it at which level, what is next."""
+    return {
+        "position": position_view(state.position),
+        "signed": [level.value for level in state.signed],
+        "signed_by": [
+            {
+                "level": level.value,
+                "by": signature.by,
+                "at": signature.at.isoformat(timespec="seconds"),
+                "action": signature.action.value,
+            }
+            for level, signature in zip(state.signed, state.signatures, strict=True)
+        ],
+        "required": [level.value for level in state.required],
+        "next_level": state.next_level.value if state.next_level else None,
+        "final": state.final,
+        "current": position_view(state.current),
+    }
+
+
+def queue_view(
+    session: Session, required: Sequence[Level], *, limit: int = 50
+) -> list[dict[str, object]]:
+    """The review queue as rows (``gongkai review list``): flagged documents first.
+
+    Three queries however long the page: the documents, then their proposals and
+    their signatures together, over which the rules work out each state.
+    """
+    documents = review_queue(session, limit=limit)
+    histories = _histories(session, [document.id for document in documents])
+    rows: list[dict[str, object]] = []
+    for document in documents:
+        proposals, signoffs = histories[document.id]
+        latest = proposals[-1] if proposals else None
+        state = _state(_resting(proposals, signoffs), signoffs, required)
+        rows.append(
+            {
+                "id": document.id,
+                "title": document.title,
+                "doc_number": document.doc_number,
+                "attribute": document.attribute,
+                "reason": document.reason,
+                "needs_review": latest.needs_review if latest else None,
+                "confidence": latest.confidence if latest else None,
+                "next_level": state.next_level,
+            }
+        )
+    return rows
+
+
+def review_view(
+    session: Session, document_id: int, required: Sequence[Level]
+) -> dict[str, object] | None:
+    """A document's review (``gongkai review show``): its state, every proposal with its
+    evidence and redactions (oldest first), every signature; None if there is no such document.
+    """
+    document = session.get(Document, document_id)
+    if document is None:
+        return None
+    proposals, signoffs = _histories(session, [document_id])[document_id]
+    state = _state(_resting(proposals, signoffs), signoffs, required)
+    return {
+        "id": document_id,
+        "title": document.title,
+        "state": state_view(state),
+        "proposals": [
+            {"at": p.at.isoformat(timespec="seconds"), "source": p.source, **p.details}
+            for p in proposals
+        ],
+        "signoffs": [
+            {
+                "at": s.at.isoformat(timespec="seconds"),
+                "by": s.by,
+                "level": s.level,
+                "action": s.action,
+                "attribute": s.attribute,
+                "reason": s.reason,
+                "note": s.note,
+            }
+            for s in signoffs
+        ],
+    }
+
+
 __all__ = [
     "ReviewError",
+    "UnknownDocument",
     "latest_proposal",
     "load_state",
+    "position_view",
+    "queue_view",
     "record_proposal",
     "review_queue",
+    "review_view",
     "sign",
+    "sign_document",
+    "state_view",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import stat
 import uuid
@@ -188,3 +189,63 @@ def quarantine(
     if move:
         source.unlink()
     return Quarantined(target, reason_path)
+
+
+REASON_SUFFIX = ".reason.txt"
+# The reasons a file is quarantined (engine.extract's ExtractionError and the pipeline's own).
+QUARANTINE_REASONS = {
+    "corrupt": "文件已损坏或内容与格式不符",
+    "encrypted": "文件已加密",
+    "empty": "空文件",
+    "unsupported": "不支持的文件格式",
+    "too_large": "文件过大",
+    "unreadable": "无法读取",
+}
+
+
+@dataclass(frozen=True)
+class QuarantineEntry:
+    """A quarantined file as its reason file describes it."""
+
+    name: str  # in the quarantine folder
+    file_name: str  # as it arrived
+    reason: str
+    message: str
+    at: str  # when, as the reason file says it
+
+    @property
+    def reason_label(self) -> str:
+        return QUARANTINE_REASONS.get(self.reason, self.reason)
+
+
+# What quarantine() writes; a message may run over several lines (a reason is a code).
+_REASON_FILE = re.compile(
+    r"file: (?P<file_name>.*?)\nreason: (?P<reason>[^\n]*)\nmessage: (?P<message>.*)"
+    r"\nquarantined at: (?P<at>[^\n]*)\n?",
+    re.DOTALL,
+)
+
+
+def quarantined(folder: Path, limit: int = 50) -> tuple[list[QuarantineEntry], int]:
+    """The newest ``limit`` files of the quarantine with their reasons, and how many it holds.
+
+    Read only: the quarantine is the clerk's to empty. Names begin with the
+    time they were quarantined, so the newest are found without reading the rest.
+    """
+    if not folder.is_dir():
+        return [], 0
+    reasons = sorted(folder.glob(f"*{REASON_SUFFIX}"), reverse=True)
+    entries = []
+    for path in reasons[:limit]:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:  # removed by hand while we looked
+            continue
+        name = path.name.removesuffix(REASON_SUFFIX)
+        found = _REASON_FILE.fullmatch(text)
+        if found is None:  # edited by hand: its text is the message
+            entries.append(QuarantineEntry(name, name, "", text.strip(), ""))
+            continue
+        file_name, reason, message, at = (part.strip() for part in found.groups())
+        entries.append(QuarantineEntry(name, file_name, reason, message, at))
+    return entries, len(reasons)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -35,18 +36,45 @@ def _account(user: User) -> Account:
 def _user(session: Session, name: str) -> User:
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
-        raise UserError(f"no user named {name!r}")
+        raise UserError(f"没有用户 {name} (no user named {name!r})")
     return user
 
 
+class AccountError(UserError):
+    """A new account the rules refuse: ``problems`` says what is wrong, by form field."""
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        self.problems = dict(problems)
+        super().__init__("; ".join(self.problems.values()))
+
+
+def _account_problems(session: Session, name: str, password: str) -> dict[str, str]:
+    """What is wrong with a new account, by field (``name``, ``password``); empty when nothing."""
+    problems = {}
+    try:
+        name = check_name(name)
+    except UserError as error:
+        problems["name"] = str(error)
+    else:
+        if session.scalar(select(User.id).where(User.name == name)) is not None:
+            problems["name"] = f"用户 {name} 已存在 (user {name!r} exists already)"
+    try:
+        check_password(password)
+    except UserError as error:
+        problems["password"] = str(error)
+    return problems
+
+
 def add_user(session: Session, name: str, role: Role, password: str, *, by: str) -> Account:
+    """Add an account; :class:`AccountError` names each field the rules refuse."""
+    problems = _account_problems(session, name, password)
+    if problems:
+        raise AccountError(problems)
     name = check_name(name)
-    if session.scalar(select(User.id).where(User.name == name)) is not None:
-        raise UserError(f"user {name!r} exists already")
     user = User(
         name=name,
         role=role.value,
-        password_hash=_hasher.hash(check_password(password)),
+        password_hash=_hasher.hash(password),
         active=True,
         created_at=datetime.now(UTC),
     )
@@ -61,13 +89,20 @@ def set_password(session: Session, name: str, password: str, *, by: str) -> None
 
 
 def set_role(session: Session, name: str, role: Role, *, by: str) -> None:
+    """Give ``name`` another role; an administrator cannot give up their own (no lock-out)."""
     user = _user(session, name)
+    if name == by and user.role == Role.ADMIN.value and role is not Role.ADMIN:
+        raise UserError("不能取消自己的管理员角色 (you cannot give up your own admin role)")
     audit(session, by, "user.role", name, {"from": user.role, "to": role.value})
     user.role = role.value
 
 
 def set_active(session: Session, name: str, active: bool, *, by: str) -> None:
-    _user(session, name).active = active
+    """Let ``name`` log in or not; nobody disables their own account (no lock-out)."""
+    user = _user(session, name)
+    if not active and name == by:
+        raise UserError("不能停用自己的账号 (you cannot disable your own account)")
+    user.active = active
     audit(session, by, "user.enable" if active else "user.disable", name, {})
 
 

@@ -89,7 +89,7 @@ class Watcher:
         self.polling = polling
         self.on_outcome = on_outcome
         self._seen: dict[Path, _Seen] = {}
-        self._in_hand: set[str] = set()  # inbox paths and claim ids being processed
+        self._in_hand: set[str] = set()  # inbox paths being taken
         self._claim_attempts: dict[str, float] = {}
         self._lock = threading.Lock()
         self._rescan = threading.Event()
@@ -139,16 +139,15 @@ class Watcher:
 
     def _take(self, path: Path) -> None:
         claim_id = new_claim_id()
-        with self._lock:  # before the claim exists, so _retry_claims never takes it too
-            self._in_hand.add(claim_id)
         try:
-            arrival = claim(self.settings, path, claim_id)
-            if arrival is not None:
-                self._file(arrival)
+            # held before the claim exists, so _retry_claims never takes it too
+            with self.archive.pipeline.holding(claim_id):
+                arrival = claim(self.settings, path, claim_id)
+                if arrival is not None:
+                    self._file(arrival)
         finally:
             with self._lock:
                 self._in_hand.discard(str(path))
-                self._in_hand.discard(claim_id)
 
     def _file(self, arrival: Arrival) -> None:
         try:
@@ -158,13 +157,16 @@ class Watcher:
             return
         log.info("%s: %s %s", outcome.file_name, outcome.status.value, outcome.message)
         self._guarded(self._sync_index)  # searchable in the same step that filed it
+        if self.on_outcome:
+            self.on_outcome(outcome)
+
+    def _scan_filed(self, outcome: Outcome) -> None:
+        """Wake the OCR thread for a scan filed in this process (here or by an upload)."""
         # A filed outcome's message is the status it was filed under.
         if outcome.message == DocumentStatus.NEEDS_OCR.value and outcome.document_id:
             with self._lock:
                 self._scans.add(outcome.document_id)
             self._ocr_wanted.set()
-        if self.on_outcome:
-            self.on_outcome(outcome)
 
     def _sync_index(self) -> None:
         self.archive.search_index().sync()
@@ -172,24 +174,21 @@ class Watcher:
     def _retry_claims(self) -> None:
         """Redo claims left by a stopped process, or by a failure of the register."""
         now = time.monotonic()
+        pipeline = self.archive.pipeline
         for arrival in pending_claims(self.settings):
             claim_id = arrival.claim_id or ""
             with self._lock:
-                if claim_id in self._in_hand:
+                if pipeline.holds(claim_id):  # being filed here (an upload of the desk too)
                     continue
                 last = self._claim_attempts.get(claim_id)
                 if last is not None and now - last < RETRY_CLAIM_SECONDS:
                     continue
                 self._claim_attempts[claim_id] = now
-                self._in_hand.add(claim_id)
             self._submit(self._redo, arrival)
 
     def _redo(self, arrival: Arrival) -> None:
-        try:
+        with self.archive.pipeline.holding(arrival.claim_id or ""):
             self._file(arrival)
-        finally:
-            with self._lock:
-                self._in_hand.discard(arrival.claim_id or "")
 
     def _submit(self, task: Callable[..., None], *args: object) -> Future[None]:
         return self._pool.submit(task, *args)
@@ -233,6 +232,7 @@ class Watcher:
         log.info("watching %s", inbox)
         ocr = threading.Thread(target=self._read_scans, args=(stop,), name="ocr", daemon=True)
         ocr.start()
+        self.archive.pipeline.listeners.append(self._scan_filed)
         try:
             next_rescan = 0.0
             while not stop.is_set():
@@ -249,6 +249,7 @@ class Watcher:
             # Finish the files in hand before the observer goes, so that no event
             # arrives at a stopped observer; what was not started stays in the inbox.
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self.archive.pipeline.listeners.remove(self._scan_filed)
             self._ocr_workers.close()  # a scan half read is read again at the next start
             self._ocr_wanted.set()  # wakes the OCR thread to see the stop
             ocr.join()

@@ -5,7 +5,8 @@
 The tables of 国办公开办函〔2021〕30号 with their labels and merged header cells,
 on a GB/T 9704 page, every number cell one docxtpl tag in one run
 (``{{ t3.granted.natural_person }}``), the narratives of 一、五、六 as paragraph
-loops. The labels come from engine/report.py, the one place that holds them.
+loops. The labels and the tables' layouts come from engine/report.py, the one
+place that holds them (the web desk's report page draws the same layouts).
 Running this again overwrites the file: once an office edits the template in
 Word, edit the file, not this script (templates/README.md).
 """
@@ -14,10 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from itertools import groupby
 from pathlib import Path
 
 from docx import Document
@@ -35,25 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from engine.fees import FEE_MEASURES  # noqa: E402
-from engine.report import (  # noqa: E402
-    APPEAL_COLUMNS,
-    APPLICANTS_LABEL,
-    CORNER_NOTE,
-    ITEM_HEADING,
-    ORGANISATIONS_LABEL,
-    PROACTIVE_FIGURES,
-    REQUEST_COLUMNS,
-    REQUEST_ROWS,
-    RESULTS_LABEL,
-    RULE_COLUMNS,
-    RULE_ITEM,
-    SECTIONS,
-    TITLE,
-    TOTAL,
-    AppealKind,
-    Row,
-    RuleKind,
-)
+from engine.report import LAYOUTS, REQUEST_COLUMNS, SECTIONS, TITLE  # noqa: E402
 
 OUTPUT = REPO / "templates" / "report" / "annual.docx"
 
@@ -85,12 +65,9 @@ def build(output: Path) -> Path:
         "本报告所列数据的统计期限自{{ year }}年1月1日起至{{ year }}年12月31日止。"
     )
     _narrative(document, "overview")
-    _heading(document, proactive)
-    _proactive_table(document)
-    _heading(document, requests)
-    _request_table(document)
-    _heading(document, appeals)
-    _appeal_table(document)
+    for section in (proactive, requests, appeals):
+        _heading(document, section)
+        _table(document, section)
     _heading(document, problems)
     _narrative(document, "problems")
     _heading(document, other)
@@ -217,39 +194,33 @@ def _narrative(document: DocxDocument, name: str) -> None:
 
 # --- tables --------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Place:
-    """``text`` in the cell at (top, left), merged down to ``bottom`` and across to ``right``."""
-
-    top: int
-    left: int
-    text: str
-    bottom: int | None = None
-    right: int | None = None
-    label: bool = False  # a row label: left-aligned; headings and numbers are centred
+# The layouts (cells, merges, labels) are engine/report.py's, the ones the web page
+# draws; only the widths are the document's own: fixed, in mm, adding up to the type
+# area (a table not named here: equal columns).
+WIDTHS_MM: dict[str, Sequence[float]] = {
+    SECTIONS[1]: (50, 35.33, 35.33, 35.34),  # 表二
+    SECTIONS[2]: (9, 13.5, 32, *[14.5] * len(REQUEST_COLUMNS)),  # 表三
+}
 
 
-def _table(
-    document: DocxDocument,
-    rows: int,
-    widths_mm: Sequence[float],
-    places: Sequence[Place],
-    header_rows: int = 0,
-) -> Table:
-    """A bordered table of fixed column widths (adding up to the type area), filled with ``places``.
+def _table(document: DocxDocument, section: str) -> Table:
+    """The section's table as :data:`LAYOUTS` lays it out: bordered, of fixed column widths,
+    each number cell one docxtpl tag (``{{ t3.granted.natural_person }}``).
 
-    The first ``header_rows`` repeat at the top of every page the table runs onto.
+    The layout's header rows repeat at the top of every page the table runs onto.
     """
+    layout = next(layout for layout in LAYOUTS if layout.section == section)
+    widths_mm = WIDTHS_MM.get(section, [TEXT_WIDTH.mm / layout.columns] * layout.columns)
+    assert len(widths_mm) == layout.columns, section
     assert abs(sum(widths_mm) - TEXT_WIDTH.mm) < 0.01, sum(widths_mm)
-    table = document.add_table(rows=rows, cols=len(widths_mm))
+    table = document.add_table(rows=layout.rows, cols=layout.columns)
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     properties = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    properties.append(layout)
+    fixed = OxmlElement("w:tblLayout")
+    fixed.set(qn("w:type"), "fixed")
+    properties.append(fixed)
     margins = OxmlElement("w:tblCellMar")
     for side in ("left", "right"):
         margin = OxmlElement(f"w:{side}")
@@ -260,7 +231,7 @@ def _table(
     for index, row in enumerate(table.rows):
         row_properties = row._tr.get_or_add_trPr()
         row_properties.append(OxmlElement("w:cantSplit"))  # a row stays on one page
-        if index < header_rows:
+        if index < layout.header_rows:
             row_properties.append(OxmlElement("w:tblHeader"))
     for column, width in zip(table.columns, widths_mm, strict=True):
         column.width = Mm(width)
@@ -269,7 +240,7 @@ def _table(
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
 
     # Merge first, then read the grid once: python-docx rebuilds it on every table.cell().
-    for place in places:
+    for place in layout.places:
         if place.bottom is not None or place.right is not None:
             bottom = place.top if place.bottom is None else place.bottom
             right = place.left if place.right is None else place.right
@@ -277,99 +248,12 @@ def _table(
     grid = [row.cells for row in table.rows]
     styles = document.styles
     centred, left = styles["Report Table"], styles["Report Table Label"]
-    for place in places:
+    for place in layout.places:
         paragraph = grid[place.top][place.left].paragraphs[0]
         paragraph.style = left if place.label else centred
-        paragraph.add_run(place.text)  # one run: a docxtpl tag must never be split
+        text = place.text if place.figure is None else f"{{{{ {place.figure} }}}}"
+        paragraph.add_run(text)  # one run: a docxtpl tag must never be split
     return table
-
-
-def _proactive_table(document: DocxDocument) -> None:
-    """表二: one four-column table, a block per item of 第二十条 (as the format prints it)."""
-    places = [Place(0, 0, RULE_ITEM, right=3), Place(1, 0, ITEM_HEADING)]
-    places += [Place(1, c, heading.label) for c, heading in enumerate(RULE_COLUMNS, start=1)]
-    for row, kind in enumerate(RuleKind, start=2):
-        places.append(Place(row, 0, kind.label))
-        places += [
-            Place(row, c, f"{{{{ t2.{kind.value}.{heading.code} }}}}")
-            for c, heading in enumerate(RULE_COLUMNS, start=1)
-        ]
-    row = 2 + len(RuleKind)
-    for item, group in groupby(PROACTIVE_FIGURES, lambda figure: figure.item):
-        figures = list(group)
-        places += [
-            Place(row, 0, item, right=3),
-            Place(row + 1, 0, ITEM_HEADING),
-            Place(row + 1, 1, figures[0].heading, right=3),
-        ]
-        for offset, figure in enumerate(figures, start=2):
-            places.append(Place(row + offset, 0, figure.label))
-            places.append(Place(row + offset, 1, f"{{{{ t2.{figure.code} }}}}", right=3))
-        row += 2 + len(figures)
-    _table(document, row, (50, 35.33, 35.33, 35.34), places)
-
-
-def _request_table(document: DocxDocument) -> None:
-    """表三: three label columns, then the applicant columns under 申请人情况."""
-    header, labels = 3, 3
-    kinds, total = REQUEST_COLUMNS[:-1], REQUEST_COLUMNS[-1]
-    last = labels + len(REQUEST_COLUMNS) - 1
-    places = [
-        Place(0, 0, CORNER_NOTE, bottom=header - 1, right=labels - 1),
-        Place(0, labels, APPLICANTS_LABEL, right=last),
-        Place(1, labels, kinds[0].label, bottom=2),
-        Place(1, labels + 1, ORGANISATIONS_LABEL, right=last - 1),
-        *(Place(2, c, kind.label) for c, kind in enumerate(kinds[1:], start=labels + 1)),
-        Place(1, last, total.label, bottom=2),
-    ]
-    # 三、本年度办理结果 runs down the first column beside the outcome rows and （七）总计.
-    results = [i for i, row in enumerate(REQUEST_ROWS, start=header) if _under_results(row)]
-    places.append(Place(results[0], 0, RESULTS_LABEL, bottom=results[-1], label=True))
-    sizes = Counter(row.group for row in REQUEST_ROWS if row.group)
-    for index, row in enumerate(REQUEST_ROWS, start=header):
-        if row.group is not None and sizes[row.group] > 1:
-            places.append(Place(index, labels - 1, row.label, label=True))  # 1．属于国家秘密 …
-        else:
-            left = 1 if _under_results(row) else 0
-            places.append(Place(index, left, row.label, right=labels - 1, label=True))
-        places += [
-            Place(index, c, f"{{{{ t3.{row.code}.{column.code} }}}}")
-            for c, column in enumerate(REQUEST_COLUMNS, start=labels)
-        ]
-    # （三）不予公开 … run down the second column beside their numbered rows.
-    rows = {row.code: index for index, row in enumerate(REQUEST_ROWS, start=header)}
-    for group, size in sizes.items():
-        if size > 1:
-            members = [rows[row.code] for row in REQUEST_ROWS if row.group is group]
-            places.append(Place(members[0], 1, group.label, bottom=members[-1], label=True))
-    widths = (9, 13.5, 32, *[14.5] * len(REQUEST_COLUMNS))
-    _table(document, header + len(REQUEST_ROWS), widths, places, header_rows=header)
-
-
-def _under_results(row: Row) -> bool:
-    """An outcome row or （七）总计: the rows 三、本年度办理结果 heads."""
-    return row.group is not None or row.code == TOTAL
-
-
-def _appeal_table(document: DocxDocument) -> None:
-    """表四: 行政复议 over five columns and two header rows; 行政诉讼 over ten, split in two."""
-    width = len(APPEAL_COLUMNS)
-    places = []
-    for group, kind in enumerate(AppealKind):
-        left, right = group * width, group * width + width - 1
-        if len(kind.heading) == 1:
-            places.append(Place(0, left, kind.heading[0], bottom=1, right=right))
-        else:
-            places.append(Place(1, left, kind.heading[1], right=right))
-        for offset, column in enumerate(APPEAL_COLUMNS):
-            places.append(Place(2, left + offset, column.label))
-            places.append(Place(3, left + offset, f"{{{{ t4.{kind.value}.{column.code} }}}}"))
-    # 行政诉讼 heads the groups with a second level (直接起诉, 复议后起诉).
-    litigation = [i for i, kind in enumerate(AppealKind) if len(kind.heading) > 1]
-    first = list(AppealKind)[litigation[0]]
-    right = (litigation[-1] + 1) * width - 1
-    places.append(Place(0, litigation[0] * width, first.heading[0], right=right))
-    _table(document, 4, [TEXT_WIDTH.mm / (3 * width)] * (3 * width), places)
 
 
 def main() -> None:

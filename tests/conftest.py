@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from typer.testing import CliRunner
 
+from engine import user_store
 from engine.archive import Archive
 from engine.cli import app
 from engine.config import Settings
@@ -124,6 +126,16 @@ def invoke_json(cli: CliRunner, *args: str) -> Any:
 
 
 # --- the web desk --------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at its production cost takes ~0.25 s a hash here, and every desk test makes
+    and logs in several users: tests hash with the smallest parameters instead (still
+    argon2id). ``test_users`` checks the production parameters (``monkeypatch.undo()``)."""
+    monkeypatch.setattr(
+        user_store, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @pytest.fixture

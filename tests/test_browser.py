@@ -152,6 +152,7 @@ def log_in(page: Page, live: LiveDesk, role: str) -> None:
 
 def snapshot(page: Page, live: LiveDesk, name: str) -> None:
     """Save the page as the clerk sees it; nothing may overflow the 1366-pixel screen."""
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(live.screenshots / f"{name}.png"), full_page=False)
     overflow = page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= SCREEN["width"], f"{name}: the page is {overflow}px wide"
@@ -209,3 +210,113 @@ def test_a_dropped_file_is_filed_and_found_with_highlights(
     expect(page.get_by_text("某政办发〔2026〕7号", exact=True)).to_be_visible()
     expect(page.locator(".tag.proactive").first).to_be_visible()  # classified 主动公开
     snapshot(page, live, "document")
+
+
+def test_an_uploaded_file_is_filed_then_signed_off_at_every_level(
+    page: Page, live: LiveDesk, tmp_path: Path
+) -> None:
+    notice = build_docx(
+        tmp_path / "关于公布行政权力清单的通知.docx",
+        [
+            "某市人民政府办公室文件",
+            "某政办发〔2026〕21号",
+            "关于公布行政权力清单的通知",
+            "各区人民政府、市政府各部门：现将市级行政权力清单予以公布，请遵照执行。",
+            "（此件公开发布）",
+        ],
+    )
+    log_in(page, live, "clerk")
+    page.goto(f"{live.url}/inbox")
+    page.set_input_files("#upload-files", str(notice))
+    page.get_by_role("button", name="上传", exact=True).click()
+    expect(page.get_by_role("heading", name="上传完成")).to_be_visible(timeout=60_000)
+    outcome = page.locator("tr.outcome").filter(has_text="关于公布行政权力清单的通知.docx")
+    expect(outcome).to_contain_text("归档")
+    snapshot(page, live, "inbox")
+
+    page.goto(f"{live.url}/review")
+    page.get_by_role("link", name="关于公布行政权力清单的通知").click()
+    expect(page.locator("mark.evidence").first).to_be_visible()  # why it proposes 主动公开
+    snapshot(page, live, "review")
+    page.get_by_role("button", name="同意：主动公开").click()
+    expect(page.get_by_text("待审查").first).to_be_visible()
+    review_url = page.url
+    for role in ("reviewer", "approver"):
+        page.context.clear_cookies()
+        log_in(page, live, role)
+        page.goto(review_url)
+        page.get_by_role("button", name="同意：主动公开").click()
+    expect(page.get_by_text("已签批完毕").first).to_be_visible()
+
+
+def test_a_request_from_arrival_to_the_letter(page: Page, live: LiveDesk, tmp_path: Path) -> None:
+    from datetime import date
+
+    from docx import Document as DocxDocument
+
+    build_docx(
+        tmp_path / "老旧小区改造立项批复.docx",
+        [
+            "某市发展和改革委员会文件",
+            "某发改投资〔2026〕88号",
+            "关于老旧小区改造项目立项的批复",
+            "同意实施2026年老旧小区改造项目。",
+            "（此件公开发布）",
+        ],
+    )
+    shutil.copy(tmp_path / "老旧小区改造立项批复.docx", live.inbox / "老旧小区改造立项批复.docx")
+    log_in(page, live, "clerk")
+    wait_until_found(page, live, "老旧小区")
+
+    page.goto(f"{live.url}/requests/new")
+    page.get_by_role("button", name="登记").click()  # the browser's own check: required fields
+    expect(page).to_have_url(f"{live.url}/requests/new")
+    page.get_by_label("姓名或名称").fill("张三")
+    page.get_by_label("申请人类型").select_option("natural_person")
+    page.get_by_label("提交方式").select_option("online")
+    page.get_by_label("收到申请之日").fill(date.today().isoformat())
+    page.get_by_label("所需政府信息的名称").fill("2026年老旧小区改造项目的立项批复")
+    page.get_by_role("button", name="登记").click()
+    expect(page.get_by_role("heading", name="答复期限")).to_be_visible()
+    number = page.url.rsplit("/", 1)[1]
+
+    page.get_by_label("在档案中检索").fill("老旧小区")
+    found = page.locator("#find-results .hit").filter(has_text="关于老旧小区改造项目立项的批复")
+    expect(found).to_be_visible()
+    found.get_by_role("button", name="关联").click()
+    expect(page.locator("ul.linked")).to_contain_text("关于老旧小区改造项目立项的批复")
+
+    page.locator("summary", has_text="作出答复决定").click()
+    page.get_by_label("答复结果").select_option("granted")
+    page.get_by_role("button", name="作出答复决定").click()
+    expect(page.locator("ul.letters")).to_be_visible()
+    page.get_by_role("button", name="生成 .docx").click()
+    snapshot(page, live, "request")
+    with page.expect_download() as download_info:
+        page.locator("ul.letters a").first.click()
+    letter = tmp_path / "答复书.docx"
+    download_info.value.save_as(letter)
+    text = "\n".join(p.text for p in DocxDocument(str(letter)).paragraphs)
+    assert number in text
+    assert "第三十六条" in text
+
+
+def test_the_annual_report_from_figures_to_tables(page: Page, live: LiveDesk) -> None:
+    from datetime import date
+
+    year = date.today().year
+    log_in(page, live, "clerk")
+    page.goto(f"{live.url}/report/{year}")
+    form = page.locator("form").filter(has=page.get_by_role("button", name="保存"))
+    expect(form).to_be_visible()  # no figures yet: the form, not a dead end
+    for code, value in (("licensing", "120"), ("penalty", "35"), ("coercion", "2")):
+        form.locator(f"input[name={code}]").fill(value)
+    form.locator("input[name=administrative_fees]").fill("abc")
+    form.get_by_role("button", name="保存").click()
+    expect(page.locator(".field-error").first).to_be_visible()  # refused beside the field
+    page.locator("input[name=administrative_fees]").fill("1.25")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("link", name="下载 Word 文档（.docx）")).to_be_visible()
+    expect(page.locator("table").first).to_be_visible()
+    expect(page.get_by_role("cell", name="120", exact=True).first).to_be_visible()
+    snapshot(page, live, "report")

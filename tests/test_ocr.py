@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 
 from bench.ocr import character_accuracy, edit_distance, render
 from engine import ocr
-from engine.archive import Archive
+from engine.archive import Archive, file_upload
 from engine.cli import app
 from engine.codes import DocumentStatus
 from engine.config import Settings
@@ -51,7 +51,7 @@ from engine.ocr import (
     pending,
     run_queue,
 )
-from engine.pipeline import Status
+from engine.pipeline import Status, stage_upload
 from engine.register.models import AuditEvent, Document
 from engine.signoff import latest_proposal
 from engine.watcher import Watcher
@@ -390,6 +390,32 @@ def test_the_watcher_files_a_dropped_scan_then_reads_it(
             stop.set()
             thread.join(timeout=60)
     assert not thread.is_alive(), "the watcher stops when asked"
+
+
+def test_the_watcher_reads_a_scan_uploaded_at_the_desk(
+    ocr_ready: None, sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    """An upload is filed by the desk, not the watcher; the watcher's OCR hears of it."""
+    stop = threading.Event()
+    image = io.BytesIO()
+    scanned(tmp_path, SHORT).save(image, format="PNG")
+    image.seek(0)
+    with Archive.open(sqlite_settings) as archive:
+        thread = threading.Thread(target=Watcher(archive).run, args=(stop,))
+        thread.start()
+        try:
+            staged = stage_upload(sqlite_settings, image, "上传的扫描件.png", 10**7)
+            outcome = file_upload(archive, staged, "王芳")
+            assert outcome.message == DocumentStatus.NEEDS_OCR.value
+
+            def read() -> bool:
+                with archive.sessions() as session:
+                    return session.scalars(select(Document.status)).all() == ["filed"]
+
+            wait_for(read, timeout=120)
+        finally:
+            stop.set()
+            thread.join(timeout=60)
 
 
 def test_ingest_reads_the_scans_it_filed_and_ocr_reads_the_rest(

@@ -27,15 +27,19 @@ from engine.report import (
     APPEAL_COLUMNS,
     CORNER_NOTE,
     CSV_FIELDS,
+    FEE_COLUMNS,
+    LAYOUTS,
     PROACTIVE_FIGURES,
     REQUEST_COLUMNS,
     REQUEST_ROWS,
     RULE_COLUMNS,
+    SECTIONS,
     AnnualReport,
     AppealKind,
     AppealRecord,
     AppealResult,
     FeeRecord,
+    FilledTable,
     ManualFigures,
     ManualFiguresError,
     ReportError,
@@ -47,9 +51,14 @@ from engine.report import (
     build_report,
     check_records,
     check_report,
+    csv_bytes,
+    figures_form_values,
+    figures_from_form,
     parse_manual_figures,
+    render_manual_figures,
     render_report,
     report_rows,
+    report_tables,
     report_to_dict,
     write_csv,
 )
@@ -640,13 +649,28 @@ def test_the_figures_file_is_read_exactly() -> None:
 BAD_FIGURES = [
     (FIGURES_TOML + "permits = 3\n", "unknown key permits"),
     (FIGURES_TOML.replace("penalty = 35\n", ""), "missing penalty"),
-    (FIGURES_TOML.replace("coercion = 2", "coercion = -1"), "coercion: must not be negative"),
-    (FIGURES_TOML.replace("licensing = 128", 'licensing = "128"'), "licensing: '128' is not"),
-    (FIGURES_TOML.replace("licensing = 128", "licensing = true"), "licensing: True is not"),
-    (FIGURES_TOML.replace("licensing = 128", "licensing = 1.5"), "licensing: Decimal('1.5')"),
-    (FIGURES_TOML.replace("12.5", "1.23456"), "administrative_fees: 1.23456 has more than 4"),
-    (FIGURES_TOML.replace("12.5", "-2"), "administrative_fees: must be a non-negative"),
-    (FIGURES_TOML.replace("12.5", '"12.5"'), "administrative_fees: '12.5' is not an amount"),
+    (
+        FIGURES_TOML.replace("coercion = 2", "coercion = -1"),
+        "coercion: 不能为负数 (must not be negative, got -1)",
+    ),
+    (
+        FIGURES_TOML.replace("licensing = 128", 'licensing = "128"'),
+        "licensing: 应填整数，如 12 ('128' is not",
+    ),
+    (
+        FIGURES_TOML.replace("licensing = 128", "licensing = true"),
+        "licensing: 应填整数，如 12 (True is not",
+    ),
+    (
+        FIGURES_TOML.replace("licensing = 128", "licensing = 1.5"),
+        "licensing: 应填整数，如 12 (1.5 is",
+    ),
+    (FIGURES_TOML.replace("12.5", "1.23456"), "administrative_fees: 最多保留 4 位小数"),
+    (FIGURES_TOML.replace("12.5", "-2"), "administrative_fees: 不能为负数 (must be a non-negative"),
+    (
+        FIGURES_TOML.replace("12.5", '"12.5"'),
+        "administrative_fees: 应填金额（万元），如 3.5 ('12.5' is not an amount",
+    ),
     (FIGURES_TOML.replace("year = 2026", "year = 2026-01-01"), "year:"),
     (FIGURES_TOML + "[text]\nsummary = 'x'\n", "[text]: unknown key summary"),
     (FIGURES_TOML + "[text]\noverview = ' '\n", "[text] overview: empty"),
@@ -662,6 +686,119 @@ def test_a_bad_figures_file_names_the_file_and_key(text: str, message: str) -> N
         parse_manual_figures(text, "年报数据.toml")
     assert str(refused.value).startswith("年报数据.toml")
     assert message in str(refused.value)
+
+
+# --- the figures file written from the desk's form -------------------------------
+
+HOSTILE_TEXTS = [
+    "第一段。\n第二段，含“引号”和'单引号'。",
+    'a "quoted" word, """three""" and \'\'\'three\'\'\' quotes"',
+    "C:\\path\\to\\file \\n is not a newline\\",
+    "ends with a backslash \\\nand a tab\there",
+    "\nstarts with a newline, ends with two\n\n",
+    "a CR\rand CRLF\r\nand NUL\x00 and DEL\x7f and \x1b[31m",
+    "全角：１２３，Emoji 🎉，\u2028 line separator",
+    "[text]\noverview = 'not a key'\n# not a comment",
+]
+
+
+@pytest.mark.parametrize(
+    "figures",
+    [
+        ManualFigures(2026, 0, 0, 0, Decimal("0.00")),
+        ManualFigures(2026, 128, 35, 2, Decimal("12.50")),
+        ManualFigures(2027, 1, 2, 3, Decimal("3.1416"), overview="一段。"),
+        *(
+            ManualFigures(2026, 7, 8, 9, Decimal("100.00"), text, text[::-1], text + "。")
+            for text in HOSTILE_TEXTS
+        ),
+    ],
+)
+def test_the_figures_file_written_reads_back_as_the_same_figures(figures: ManualFigures) -> None:
+    text = render_manual_figures(figures)
+    again = parse_manual_figures(text, "report.toml")
+    assert again == figures
+    assert str(again.administrative_fees) == str(figures.administrative_fees)  # places kept
+    assert render_manual_figures(again) == text
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_texts_survive_the_figures_file(seed: int) -> None:
+    rng = random.Random(seed)
+    alphabet = "\"'\\\n\r\t\x00\x01\x1f\x7f #=[]{}中文，。“”" + "abc"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) + "字" for _ in "123"]
+    figures = ManualFigures(2026, rng.randint(0, 10**6), 0, 1, Decimal("0.0001"), *texts)
+    assert parse_manual_figures(render_manual_figures(figures), "r.toml") == figures
+
+
+def test_the_figures_file_names_each_figures_place_in_table_two() -> None:
+    text = render_manual_figures(ManualFigures(2026, 17, 5, 0, Decimal("3.50")))
+    assert "[text]" not in text  # no text of the clerk's: every section keeps its draft
+    for figure in PROACTIVE_FIGURES:
+        assert f"# 表二 {figure.item} {figure.label}：{figure.heading}" in text
+    assert "licensing = 17\n" in text and "administrative_fees = 3.50\n" in text
+
+
+TYPED = {
+    "licensing": "17",
+    "penalty": " ５ ",  # full-width, as a Chinese input method types it
+    "coercion": "0",
+    "administrative_fees": "3.5",
+    "overview": "第一段。\r\n\r\n第二段。\r\n",
+    "problems": "  \r\n ",
+    "csrf_token": "ignored",
+}
+
+
+def test_the_form_gives_the_figures_and_keeps_the_drafts_of_empty_texts() -> None:
+    figures = figures_from_form(2026, TYPED)
+    assert figures == ManualFigures(2026, 17, 5, 0, Decimal("3.50"), "第一段。\n\n第二段。")
+    assert str(figures.administrative_fees) == "3.50"
+    assert (figures.problems, figures.other_matters) == (None, None)
+    assert figures_from_form(2026, figures_form_values(figures)) == figures
+    assert figures_form_values(None) == dict.fromkeys(
+        ["licensing", "penalty", "coercion", "administrative_fees", *TEXTS], ""
+    )
+
+
+TEXTS = ("overview", "problems", "other_matters")
+BAD_TYPED = [
+    ({"licensing": ""}, "licensing", "必填：没有的请填 0"),
+    ({"penalty": "-3"}, "penalty", "不能为负数"),
+    ({"coercion": "1.5"}, "coercion", "应填整数"),
+    ({"coercion": "三"}, "coercion", "应填数字"),
+    ({"licensing": "12件"}, "licensing", "应填数字"),
+    ({"administrative_fees": "1.23456"}, "administrative_fees", "最多保留 4 位小数"),
+    ({"administrative_fees": "-0.5"}, "administrative_fees", "不能为负数"),
+    ({"administrative_fees": "3,5"}, "administrative_fees", "应填数字"),
+    ({"administrative_fees": "nan"}, "administrative_fees", "应填数字"),
+    ({"administrative_fees": "1e3"}, "administrative_fees", "应填数字"),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "message"), BAD_TYPED)
+def test_bad_typed_figures_are_refused_beside_their_field(
+    change: dict[str, str], field: str, message: str
+) -> None:
+    with pytest.raises(ManualFiguresError) as refused:
+        figures_from_form(2026, {**TYPED, **change})
+    assert list(refused.value.fields) == [field]
+    assert refused.value.fields[field].startswith(message)
+
+
+def test_every_bad_field_is_named_at_once_and_a_missing_one_is_never_zero() -> None:
+    with pytest.raises(ManualFiguresError) as refused:
+        figures_from_form(2026, {"licensing": "-1", "coercion": "x"})
+    assert set(refused.value.fields) == {"licensing", "penalty", "coercion", "administrative_fees"}
+    assert refused.value.fields["penalty"] == "必填：没有的请填 0 (required: write 0 for none)"
+    assert "行政许可：不能为负数" in str(refused.value) and "行政强制：应填数字" in str(
+        refused.value
+    )
+
+
+def test_a_negative_zero_fee_is_zero() -> None:
+    figures = figures_from_form(2026, {**TYPED, "administrative_fees": "-0.00"})
+    assert str(figures.administrative_fees) == "0.00"
 
 
 # --- exports -----------------------------------------------------------------------
@@ -689,6 +826,15 @@ def test_csv_export_has_every_figure_with_codes_and_labels(report: AnnualReport)
     assert cell[("2", "normative", "in_force")]["value"] == "3"
     assert cell[("6", "information_fees", "collected")]["value"] == "800"
     assert {r["agency"] for r in rows} == {"某区民政局"} and {r["year"] for r in rows} == {"2026"}
+
+
+def test_the_csv_handed_out_carries_a_bom_for_excel(report: AnnualReport) -> None:
+    data = csv_bytes(report)
+    assert data.startswith(b"\xef\xbb\xbfagency,year,table,")
+    stream = io.StringIO()
+    write_csv(report, stream)
+    assert data.decode("utf-8-sig") == stream.getvalue()
+    assert "（一）予以公开" in data.decode("utf-8-sig")
 
 
 def test_json_export(report: AnnualReport) -> None:
@@ -920,3 +1066,60 @@ def test_clerk_text_is_escaped_in_the_docx(tmp_path: Path) -> None:
     built = report_for(figures=figures)
     document = docx.Document(str(render_report(built, TEMPLATE, tmp_path / "r.docx")))
     assert "甲 & 乙 <丙>" in [p.text for p in document.paragraphs]
+
+
+def _grid(table: FilledTable, columns: int) -> list[list[str]]:
+    """A laid-out table's text by grid row and column, a merged cell in every place it covers."""
+    grid: list[list[str | None]] = [[None] * columns for _ in table.rows]
+    for top, row in enumerate(table.rows):
+        for cell in row:
+            left = grid[top].index(None)  # the first place no cell above reaches down to
+            for down in range(cell.rowspan):
+                for across in range(cell.colspan):
+                    assert grid[top + down][left + across] is None, "two cells in one place"
+                    grid[top + down][left + across] = cell.text
+    assert all(None not in row for row in grid), "a place no cell covers"
+    return grid  # type: ignore[return-value]
+
+
+def test_the_tables_laid_out_for_a_page_are_the_documents(
+    rendered: docx.document.Document, distinct: AnnualReport
+) -> None:
+    """Tables 二、三、四 of report_tables, cell by cell and merge by merge, as in the .docx."""
+    laid_out = report_tables(distinct)
+    assert [table.section for table in laid_out] == [SECTIONS[i] for i in (1, 2, 3, 5)]
+    assert len(rendered.tables) == 3  # the fees of 六 are a sentence in the document
+    for table, layout, in_docx in zip(laid_out, LAYOUTS, rendered.tables, strict=False):
+        assert _grid(table, layout.columns) == _texts(in_docx)
+    fees = _grid(laid_out[3], 3)
+    assert fees == [[column.label for column in FEE_COLUMNS], ["0", "0", "0"]]
+    figures = [cell for table in laid_out for row in table.rows for cell in row if cell.figure]
+    rules = len(RuleKind) * len(RULE_COLUMNS) + len(PROACTIVE_FIGURES)
+    three = len(REQUEST_ROWS) * len(REQUEST_COLUMNS)
+    assert len(figures) == rules + three + len(AppealKind) * len(APPEAL_COLUMNS) + 3
+    assert {cell.kind for table in laid_out for row in table.rows for cell in row} == {
+        "heading",
+        "label",
+        "figure",
+    }
+
+
+def test_the_docx_aligns_each_cell_as_its_layout_says(rendered: docx.document.Document) -> None:
+    """The layout the page draws is the document's: row labels left, the rest centred."""
+    for layout, in_docx in zip(LAYOUTS, rendered.tables, strict=False):
+        grid = [row.cells for row in in_docx.rows]
+        for place in layout.places:
+            style = grid[place.top][place.left].paragraphs[0].style
+            assert style is not None
+            expected = "Report Table Label" if place.label else "Report Table"
+            assert style.name == expected, (layout.section, place)
+    labels = {place.text for layout in LAYOUTS for place in layout.places if place.label}
+    assert REQUEST_ROWS[0].label in labels and "（三）不予公开" in labels  # 表三's: left
+    assert not labels & {kind.label for kind in RuleKind}  # 表二's centred, as the format has
+
+
+def test_report_tables_refuses_a_report_that_does_not_add_up(report: AnnualReport) -> None:
+    cells, numbers = _copies(report)
+    cells["granted"]["total"] += 1
+    with pytest.raises(ReportInconsistent):
+        report_tables(_tampered(report, cells, numbers))

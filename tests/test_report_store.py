@@ -10,6 +10,7 @@ import csv
 import re
 import stat
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import docx
@@ -31,17 +32,20 @@ from engine.report import (
     REQUEST_COLUMNS,
     REQUEST_ROWS,
     AppealKind,
+    ManualFigures,
     ManualFiguresError,
     ReportError,
     RuleKind,
     parse_manual_figures,
 )
 from engine.report_store import (
+    FiguresMissing,
     annual_report,
     figures_example,
     figures_path,
     read_figures,
     records_for,
+    save_figures,
 )
 from engine.request_store import RequestDesk
 from engine.requests import Decision, Event, Step, new_request, withheld_parts
@@ -300,12 +304,74 @@ def test_the_figures_file_to_fill_in() -> None:
 
 def test_a_missing_figures_file_says_what_to_write_and_where(tmp_path: Path) -> None:
     path = tmp_path / "report-2026.toml"
-    with pytest.raises(ManualFiguresError) as missing:
+    with pytest.raises(FiguresMissing) as missing:
         read_figures(path, 2026)
     message = str(missing.value)
     assert f"{path} not found" in message and "gongkai report figures --year 2026" in message
     for key in ("year = 2026", *(figure.code for figure in PROACTIVE_FIGURES), "overview"):
         assert key in message
+
+
+def _saved_events(archive: Archive) -> list[AuditEvent]:
+    with archive.sessions() as session:
+        query = select(AuditEvent).where(AuditEvent.action == "report.figures")
+        return list(session.scalars(query.order_by(AuditEvent.id)))
+
+
+def test_saving_figures_writes_the_file_keeps_the_one_it_replaces_and_audits(
+    sqlite_settings: Settings,
+) -> None:
+    home = sqlite_settings.home
+    path = figures_path(home, 2026)
+    hand_edited = FIGURES_2026 + "# 王丽 1月5日核对过\n"
+    first = ManualFigures(2026, 17, 5, 0, Decimal("3.50"), overview='第一段 "引号"。\n第二段。')
+    with Archive.open(sqlite_settings) as archive:
+        path.write_text(hand_edited, encoding="utf-8")
+        path.chmod(0o640)
+        saved = save_figures(archive.sessions, home, first, "王丽")
+        assert saved.path == path and read_figures(path, 2026) == first
+        kept = home / "generated" / "reports" / "2026" / "figures-v1.toml"
+        assert saved.kept == kept.relative_to(home)
+        assert kept.read_text(encoding="utf-8") == hand_edited  # comments and all
+        assert not kept.stat().st_mode & stat.S_IWUSR  # kept read-only, like the reports
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640  # the clerk's file keeps its mode
+
+        again = save_figures(archive.sessions, home, first, "王丽")
+        assert again.kept is None  # the same figures: nothing to keep
+        second = ManualFigures(2026, 18, 5, 0, Decimal("3.5000"))
+        assert save_figures(archive.sessions, home, second, "李强").kept is not None
+        assert read_figures(path, 2026) == second  # the overview left out: the draft again
+        versions = sorted(p.name for p in kept.parent.iterdir())
+        assert versions == ["figures-v1.toml", "figures-v2.toml"]
+        assert read_figures(kept.parent / "figures-v2.toml", 2026) == first
+        assert [p.name for p in home.glob(".report-2026.toml.*")] == []  # no temporary left
+
+        events = _saved_events(archive)
+    assert [(e.actor, e.subject) for e in events] == [("王丽", "2026")] * 2 + [("李强", "2026")]
+    assert events[0].detail == {
+        "path": "report-2026.toml",
+        "kept": "generated/reports/2026/figures-v1.toml",
+        "licensing": 17,
+        "penalty": 5,
+        "coercion": 0,
+        "administrative_fees": "3.50",
+        "texts": ["overview"],
+    }
+    assert events[2].detail["administrative_fees"] == "3.5000"
+
+
+def test_figures_that_break_the_files_rules_are_not_written(sqlite_settings: Settings) -> None:
+    home = sqlite_settings.home
+    with Archive.open(sqlite_settings) as archive:
+        for bad in (
+            ManualFigures(2026, -1, 0, 0, Decimal("0.00")),
+            ManualFigures(2026, 1, 0, 0, Decimal("0.12345")),
+            ManualFigures(2026, 1, 0, 0, Decimal("1.00"), problems=" \n "),
+        ):
+            with pytest.raises(ManualFiguresError):
+                save_figures(archive.sessions, home, bad, "王丽")
+        assert not figures_path(home, 2026).exists()
+        assert _saved_events(archive) == []
 
 
 # --- the command line ----------------------------------------------------------------
@@ -359,8 +425,11 @@ def test_the_cli_writes_the_report_and_keeps_a_copy(
     assert three["二、上年结转政府信息公开申请数量"] == ["2", "1", "0", "0", "0", "0", "3"]
     assert three["（一）予以公开"] == ["3", "0", "1", "0", "0", "0", "4"]
     assert three["四、结转下年度继续办理"] == ["1", "0", "0", "0", "0", "1", "2"]
-    with table.open(encoding="utf-8", newline="") as stream:
-        figures = {(r["table"], r["row"], r["column"]): r["value"] for r in csv.DictReader(stream)}
+    assert table.read_bytes().startswith(b"\xef\xbb\xbfagency,")  # Excel reads it as UTF-8
+    with table.open(encoding="utf-8-sig", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    figures = {(r["table"], r["row"], r["column"]): r["value"] for r in rows}
+    assert {r["agency"] for r in rows} == {"某某市人民政府办公室"}
     assert (
         figures[("3", "new", "total")] == "8"
         and figures[("6", "information_fees", "notices")] == "2"

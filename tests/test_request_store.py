@@ -32,6 +32,7 @@ from engine.requests import (
 )
 from tests.builders import build_docx
 from tests.conftest import invoke_json
+from tests.test_signoff import statements
 
 TODAY = date(2026, 11, 23)
 
@@ -245,6 +246,52 @@ def test_the_dashboard_lists_what_is_due_most_urgent_first(archive: Archive) -> 
     assert len(desk.list()) == 4 and later["standing"] == "ok"
 
 
+def test_the_dashboard_ranks_the_open_requests_in_the_same_few_queries(archive: Archive) -> None:
+    desk = desk_of(archive)
+    desk.add(request(date(2026, 9, 28)), "王丽")  # overdue
+    desk.add(request(date(2026, 10, 27)), "王丽")  # due soon
+    with statements(archive.engine) as few:
+        desk.dashboard(5)
+    for received in (date(2026, 9, 1), date(2026, 10, 26), date(2026, 11, 20), TODAY):
+        desk.add(request(received), "王丽")
+    done = desk.add(request(date(2026, 9, 29)), "王丽")
+    desk.decide(str(done["number"]), Decision(Outcome.GRANTED, date(2026, 10, 9), "李强"))
+    with statements(archive.engine) as many:
+        dashboard = desk.dashboard(5)
+    assert len(many) == len(few) <= 4, many
+    assert dashboard == {"overdue": desk.list(overdue=True), "due_soon": desk.list(due_within=5)}
+    assert [len(dashboard["overdue"]), len(dashboard["due_soon"])] == [2, 2]
+    assert dashboard["overdue"][0]["due"] < dashboard["overdue"][1]["due"]  # type: ignore[operator]
+
+
+def test_the_register_comes_a_page_at_a_time_newest_first(archive: Archive) -> None:
+    desk = desk_of(archive)
+    received = [date(2025, 12, 30), date(2026, 1, 5), date(2026, 3, 2), date(2026, 9, 28)]
+    numbers = [str(desk.add(request(day), "王丽")["number"]) for day in received]
+    desk.decide(numbers[1], Decision(Outcome.GRANTED, date(2026, 1, 9), "李强"))
+    with statements(archive.engine) as few:
+        first = desk.list_page(size=2)
+    assert first == {"rows": desk.list(limit=2), "page": 1, "pages": 2, "total": 4}
+    assert [row["number"] for row in first["rows"]] == [numbers[3], numbers[2]]  # type: ignore[attr-defined]
+    desk.add(request(date(2026, 11, 20)), "王丽")
+    with statements(archive.engine) as many:
+        assert len(desk.list_page(size=4)["rows"]) == 4  # type: ignore[arg-type]
+    assert len(many) == len(few), many
+    last = desk.list_page(size=3, page=2)
+    assert (last["page"], last["pages"], last["total"]) == (2, 2, 5)
+    assert [row["number"] for row in last["rows"]] == [numbers[1], numbers[0]]  # type: ignore[attr-defined]
+    assert desk.list_page(size=3, page=9)["page"] == 2, "past the last: the last"
+
+    year = desk.list_page(year=2026, size=2, page=2)
+    assert [row["number"] for row in year["rows"]] == [numbers[2], numbers[1]]  # type: ignore[attr-defined]
+    assert (year["total"], year["pages"]) == (4, 2)
+    decided = desk.list_page(status_filter="decided")
+    assert [row["number"] for row in decided["rows"]] == [numbers[1]]  # type: ignore[attr-defined]
+    assert desk.list_page(year=2024) == {"rows": [], "page": 1, "pages": 1, "total": 0}
+    with pytest.raises(RequestError, match="请选择办理状态"):
+        desk.list_page(status_filter="lost")
+
+
 # --- every outcome's letter, through the desk (SQLite) ---------------------------------
 
 HISTORY: dict[Outcome, list[Event]] = {
@@ -414,8 +461,10 @@ def test_appeals_and_rule_marks_from_the_command_line(
     assert view["appeals"] == [
         {
             "kind": "reconsideration",
+            "kind_label": "行政复议",
             "filed": "2026-10-20",
             "result": None,
+            "result_label": None,
             "closed": None,
             "note": "",
         }

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from engine.codes import Reason
-from engine.deadlines import Calendar, load_calendar
+from engine.deadlines import Calendar, YearArrangement, load_calendar
 from engine.fees import compute_fee
 from engine.outcomes import (
     OUTCOMES,
@@ -29,12 +29,27 @@ from engine.requests import (
     check_decision,
     check_letter,
     check_step,
+    consultation,
+    consultation_reply,
+    correction_notice,
     deadline_of,
+    decision_of,
+    document_ids,
+    event_summary,
+    extension,
     format_number,
+    letter_kinds,
+    letter_label,
     new_request,
+    next_steps,
+    open_consultations,
+    parse_count,
+    parse_day,
     parse_number,
+    payment,
     status_of,
     withheld_parts,
+    withheld_rows,
 )
 
 TODAY = date(2026, 11, 23)
@@ -137,6 +152,53 @@ def test_new_request_reports_every_problem_at_once() -> None:
         "check digit",
     ):
         assert part in message
+
+
+def test_new_request_names_the_field_of_each_problem() -> None:
+    with pytest.raises(RequestError) as caught:
+        new_request(
+            applicant="张三",
+            applicant_kind="",
+            channel="online",
+            received="2026-02-30",
+            content="某某文件",
+            today=TODAY,
+            items="two",
+        )
+    fields = caught.value.fields
+    assert set(fields) == {"applicant_kind", "received", "items"}
+    assert fields["applicant_kind"].startswith("请选择申请人类型")
+    assert "'2026-02-30' 不是有效日期" in fields["received"]
+    assert "件数应为整数" in fields["items"]
+    assert str(caught.value) == "; ".join(fields.values())
+    typed = new_request(
+        applicant="张三",
+        applicant_kind="commercial",
+        channel="fax",
+        received=" 2026-10-09 ",
+        content="某某文件",
+        today=TODAY,
+        items="",
+    )
+    assert (typed.received, typed.items) == (date(2026, 10, 9), 1)
+
+
+def test_typed_days_and_counts() -> None:
+    assert parse_day("2026-10-09", "--on") == date(2026, 10, 9)
+    assert parse_day(" ", "--on", default=TODAY) == TODAY
+    with pytest.raises(RequestError, match="--on: '' is not a date"):
+        parse_day("", "--on")
+    assert (parse_count("", "页数"), parse_count(" 12 ", "页数"), parse_count(3, "页数")) == (
+        None,
+        12,
+        3,
+    )
+    with pytest.raises(RequestError, match="页数应为整数"):
+        parse_count("十", "页数")
+    assert document_ids("12, 15,") == (12, 15)
+    assert document_ids(["3", "4,5"]) == (3, 4, 5)
+    with pytest.raises(RequestError, match="not '12,x'"):
+        document_ids("12,x")
 
 
 def test_request_numbers() -> None:
@@ -323,3 +385,114 @@ def test_which_letter_may_be_printed() -> None:
         check_letter(facts(), "postcard")
     asked = Event(Step.CORRECTION_REQUESTED, date(2026, 9, 29), "王丽", {"items": "文号"})
     assert check_letter(facts(asked), "correction_request") == "notices/correction_request.docx"
+
+
+# --- steps as the clerk gives them, and what the desk offers next --------------------------
+
+
+def test_steps_as_given_carry_their_detail() -> None:
+    asked = correction_notice(date(2026, 9, 29), "王丽", " 文号 ", date(2026, 10, 20))
+    assert asked.detail == {"items": "文号", "due": "2026-10-20"}
+    with pytest.raises(RequestError, match="must come after the notice"):
+        correction_notice(date(2026, 9, 29), "王丽", "文号", date(2026, 9, 29))
+    extended = extension(date(2026, 10, 9), "王丽", "15", " 李强 ", "需逐页审查")
+    assert extended.detail == {"working_days": 15, "approver": "李强", "reason": "需逐页审查"}
+    assert consultation_reply(date(2026, 10, 9), "王丽", "某公司").detail == {
+        "party": "某公司",
+        "opinion": "",
+    }
+    assert payment(date(2026, 10, 9), "王丽").detail == {}
+    assert payment(date(2026, 10, 9), "王丽", "300").detail == {"amount": 300}
+
+
+def test_a_decision_as_given() -> None:
+    decision = decision_of(
+        "partly_granted",
+        date(2026, 10, 20),
+        "李强",
+        reason_text=" 见附件 ",
+        withheld=withheld_rows(["第三页 ", "", ""], ["third_party_rights", "", ""]),
+        documents=(3,),
+    )
+    assert decision.outcome is Outcome.PARTLY_GRANTED and decision.reason_text == "见附件"
+    assert decision.withheld_parts == withheld_parts(["第三页=third_party_rights"])
+    with pytest.raises(RequestError, match="请选择答复结果"):
+        decision_of("granted-ish", date(2026, 10, 20), "李强")
+    with pytest.raises(RequestError, match="请选择第三方权益的类型"):
+        decision_of("withheld.third_party_rights", date(2026, 10, 20), "李强", third_party_kind="x")
+    with pytest.raises(RequestError, match="请为“第三页”选择不予公开的理由"):
+        withheld_rows(["第三页"], [])
+    with pytest.raises(RequestError, match="请写明不予公开的部分"):
+        withheld_rows([""], ["process_info"])
+
+
+def test_the_next_steps_follow_the_rules() -> None:
+    fresh = next_steps(facts())
+    assert fresh == (
+        Step.CORRECTION_REQUESTED,
+        Step.EXTENDED,
+        Step.THIRD_PARTY_CONSULTED,
+        Step.FEE_NOTICE_SENT,
+        Step.DOCUMENTS_LINKED,
+        Step.DECIDED,
+    )
+    asked = correction_notice(date(2026, 9, 29), "王丽", "文号")
+    assert next_steps(facts(asked)) == (
+        Step.CORRECTION_RECEIVED,
+        Step.DOCUMENTS_LINKED,
+        Step.DECIDED,
+    )
+    came = Event(Step.CORRECTION_RECEIVED, date(2026, 10, 9), "王丽")
+    extended = extension(date(2026, 10, 12), "王丽", 10, "李强", "多")
+    consulted = [consultation(date(2026, 10, 13), "王丽", party) for party in ("甲公司", "乙公司")]
+    fee = Event(Step.FEE_NOTICE_SENT, date(2026, 10, 14), "王丽", {"amount_due": 100})
+    later = facts(asked, came, extended, *consulted, fee)
+    assert next_steps(later) == (
+        Step.THIRD_PARTY_CONSULTED,
+        Step.THIRD_PARTY_REPLIED,
+        Step.FEE_PAID,
+        Step.DOCUMENTS_LINKED,
+        Step.DECIDED,
+    )
+    assert open_consultations(later) == ("甲公司", "乙公司")
+    replied = consultation_reply(date(2026, 10, 15), "王丽", "甲公司")
+    assert open_consultations(facts(*consulted, replied)) == ("乙公司",)
+    assert next_steps(facts(decision=decide(Outcome.GRANTED))) == ()
+
+
+def test_the_letters_a_request_can_print_now() -> None:
+    assert letter_kinds(facts()) == ()
+    asked = correction_notice(date(2026, 9, 29), "王丽", "文号")
+    assert letter_kinds(facts(asked)) == (NoticeKind.CORRECTION_REQUEST,)
+    referred = decide(Outcome.NOT_HELD, competent_agency="某某局")
+    assert letter_kinds(facts(decision=referred)) == ("reply", NoticeKind.REFERRAL)
+    assert letter_label("reply") == "政府信息公开申请答复书"
+    assert letter_label("third_party:某公司") == "第三方意见征询函（某公司）"
+    assert event_summary(Step.DECIDED, {"outcome": "withheld.process_info"}) == (
+        "不予公开（属于四类过程性信息）"
+    )
+    assert event_summary(Step.CORRECTION_REQUESTED, asked.detail) == "需补正：文号"
+
+
+def test_days_left_are_counted_over_years_as_day_by_day(calendar: Calendar) -> None:
+    """The dashboard counts every open request's working days to today without walking
+    them; the count must be the day-by-day one, holidays and make-up days included."""
+    office = YearArrangement(
+        2026,
+        frozenset({date(2026, 3, 3), date(2026, 3, 8)}),  # a Tuesday and a Sunday off
+        frozenset({date(2026, 3, 7)}),  # a Saturday worked
+        "office",
+    )
+
+    def walked(days: Calendar, a: date, b: date) -> int:
+        if b < a:
+            return -walked(days, b, a)
+        return sum(days.is_working_day(a + timedelta(days=n)) for n in range(1, (b - a).days + 1))
+
+    starts = [date(2003, 12, 29) + timedelta(days=37 * n) for n in range(250)]  # 2003–2029
+    for days in (calendar, Calendar(), Calendar.layered([office], calendar.arrangements)):
+        for a in starts:
+            for span in (0, 1, 6, 7, 8, 45, -3, -200, 400):
+                b = a + timedelta(days=span)
+                assert days.working_days_between(a, b) == walked(days, a, b), (a, b)
+    assert Calendar.layered([office]).working_days_between(date(2026, 3, 2), date(2026, 3, 9)) == 5

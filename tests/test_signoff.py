@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from typer.testing import CliRunner
 
 from engine.archive import Archive
@@ -17,7 +21,14 @@ from engine.config import Settings
 from engine.register.models import AuditEvent, Document, Proposal
 from engine.review import Action, Level, Position, ReviewError
 from engine.review import SignOff as Signature
-from engine.signoff import load_state, record_proposal, review_queue, sign
+from engine.signoff import (
+    latest_proposal,
+    load_state,
+    queue_view,
+    record_proposal,
+    review_queue,
+    sign,
+)
 from tests.builders import build_docx
 from tests.conftest import invoke_json
 
@@ -194,3 +205,92 @@ def test_training_needs_enough_decisions_then_reports_its_accuracy(
     assert sqlite_settings.model_path.exists()
     with Archive.open(sqlite_settings) as archive:
         assert archive.pipeline.model is not None, "the next start classifies with the model"
+
+
+# --- the queue of a large register ----------------------------------------------------
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` runs inside the block, in order."""
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        seen.append(args[2])  # (connection, cursor, statement, …)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+@dataclass(frozen=True)
+class Proposed:
+    """A classifier's answer, as the register keeps it."""
+
+    attribute: Attribute
+    reason: Reason | None = None
+    basis: str | None = None
+    confidence: float = 0.9
+    needs_review: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {"attribute": self.attribute.value, "evidence": [], "redactions": []}
+
+
+def file_pending(archive: Archive, count: int, first: int = 0) -> None:
+    """``count`` documents awaiting sign-off, their histories varied: a proposal alone;
+    a drafter's signature, then a re-classification (the review stays on the first);
+    a reviewer's override."""
+    required = archive.settings.signoff_levels
+    with archive.sessions.begin() as session:
+        for n in range(first, first + count):
+            document = Document(
+                sha256=f"{n:064x}", size=1, format="txt", original_path=f"originals/{n}",
+                status="filed", text="正文", title=f"文件{n}", ingested_at=at(n % 60),
+            )  # fmt: skip
+            session.add(document)
+            session.flush()
+            proposed = Proposed(Attribute.WITHHELD, Reason.PROCESS_INFO, None, n / 100, n % 2 == 0)
+            record_proposal(
+                session, document, proposed, source="rules", at=at(0), required=required
+            )
+            if n % 3 == 1:
+                sign(session, document, signature(Level.DRAFTER), required)
+                again = Proposed(Attribute.PROACTIVE, confidence=0.99)
+                record_proposal(
+                    session, document, again, source="rules", at=at(1), required=required
+                )
+            elif n % 3 == 2:
+                override = signature(Level.REVIEWER, Action.OVERRIDE, PROACTIVE, "可公开")
+                sign(session, document, override, required)
+
+
+def test_the_queue_reads_a_page_in_the_same_few_queries_however_long(archive: Archive) -> None:
+    required = archive.settings.signoff_levels
+    file_pending(archive, 3)
+    with archive.sessions() as session, statements(archive.engine) as few:
+        assert len(queue_view(session, required)) == 3
+    file_pending(archive, 12, first=3)
+    with archive.sessions() as session, statements(archive.engine) as many:
+        rows = queue_view(session, required)
+    assert len(rows) == 15
+    assert len(many) == len(few) <= 4, many
+    with archive.sessions() as session:
+        limited = queue_view(session, required, limit=4)
+    assert [row["id"] for row in limited] == [row["id"] for row in rows[:4]]
+    # The same rows as each document's own history gives, one by one.
+    with archive.sessions() as session:
+        for row in rows:
+            state = load_state(session, int(row["id"]), required)  # type: ignore[call-overload]
+            latest = latest_proposal(session, int(row["id"]))  # type: ignore[call-overload]
+            assert latest is not None
+            assert row["next_level"] == state.next_level
+            assert (row["needs_review"], row["confidence"]) == (
+                latest.needs_review,
+                latest.confidence,
+            )
+    assert {row["next_level"] for row in rows} == {Level.DRAFTER, Level.REVIEWER, Level.APPROVER}
+    flagged = [row["needs_review"] for row in rows]
+    assert flagged == sorted(flagged, reverse=True) and flagged.count(True) == 6, "flagged first"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import lxml.html
 import pytest
 from sqlalchemy import select
 
@@ -231,8 +232,12 @@ def test_search_by_doc_number_and_filters(desk: Desk, filed: dict[str, int]) -> 
 def test_bad_search_input_gets_a_message_not_a_crash(desk: Desk, filed: dict[str, int]) -> None:
     client = desk.client("clerk")
     assert client.get("/search", params={"year": "abc"}).status_code == 400
-    bad_day = client.get("/search", params={"from": "2024-02-30"})
-    assert bad_day.status_code == 400 and "不是日期" in bad_day.text
+    bad_day = client.get("/search", params={"q": "示范点", "from": "2024-02-30"})
+    assert bad_day.status_code == 400
+    field = lxml.html.fromstring(bad_day.text).xpath('//input[@name="from"]')[0]
+    assert field.get("value") == "2024-02-30" and field.get("aria-invalid") == "true"
+    assert "不是日期" in field.getparent().text_content()  # beside the field, in its label
+    assert '<li class="hit">' not in bad_day.text  # nothing searched with half the filters
     assert client.get("/search", params={"q": '"((-'}).status_code == 200
 
 
@@ -327,3 +332,81 @@ def test_an_oversized_body_is_refused_before_it_is_read(desk: Desk) -> None:
         "/logout", content=b"x" * 10, headers={"content-length": str(limit + 2 * 1024 * 1024)}
     )
     assert response.status_code == 413
+
+
+def test_moments_are_shown_in_the_servers_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time as time_module
+    from datetime import UTC, datetime
+
+    from engine.web.common import make_environment
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time_module.tzset()
+    try:
+        day = make_environment().filters["day"]
+        assert day(datetime(2026, 11, 23, 1, 30, tzinfo=UTC)) == "2026-11-23 09:30"
+        assert day("2026-11-23T01:30:00+00:00") == "2026-11-23 09:30"
+        assert day("2026-11-23") == "2026-11-23"
+        assert day(None) == "" and day("not a day") == "not a day"
+    finally:
+        monkeypatch.undo()
+        time_module.tzset()
+
+
+# --- the shared page parts --------------------------------------------------------------
+
+
+def _render(source: str, **context: object) -> str:
+    from engine.web.common import make_environment
+
+    return make_environment().from_string(source).render(**context)
+
+
+HIT = {
+    "id": 7,
+    "title": "关于<b>示范点</b>的通知",
+    "file_names": ["通知.docx"],
+    "doc_number": "某政办发〔2024〕12号",
+    "issuer": "某市人民政府办公室",
+    "issue_date": "2024-03-01",
+    "attribute": "proactive",
+    "reason": None,
+    "snippet_html": "政务公开<mark>示范点</mark>",
+}
+
+
+def test_a_search_hit_is_drawn_once_for_every_page_that_lists_hits() -> None:
+    plain = _render('{% from "_macros.html" import search_hit %}{{ search_hit(hit) }}', hit=HIT)
+    item = lxml.html.fromstring(plain)
+    assert item.get("class") == "hit" and not item.find_class("hit-head")
+    (title,) = item.find_class("title")
+    assert title.get("href") == "/documents/7" and title.text == "关于<b>示范点</b>的通知"
+    assert "某政办发〔2024〕12号" in plain and "主动公开" in plain
+    assert "<mark>示范点</mark>" in plain  # the index's highlight, already escaped
+    # a page with a button beside each title passes it in a call block
+    beside = _render(
+        '{% from "_macros.html" import search_hit %}'
+        '{% call search_hit(hit) %}<button class="link-it">关联</button>{% endcall %}',
+        hit={**HIT, "snippet_html": "", "hidden": True},
+    )
+    (head,) = lxml.html.fromstring(beside).find_class("hit-head")
+    assert [child.get("class") for child in head] == ["title", "link-it"]
+    assert "正文仅限授权角色查看" in beside and "<mark>" not in beside
+
+
+def test_options_select_the_chosen_value_or_the_empty_choice() -> None:
+    source = (
+        '{% from "_macros.html" import options %}'
+        "<select>{{ options(Role, chosen, prompt) }}</select>"
+    )
+
+    def selected(chosen: object, prompt: str | None) -> list[str]:
+        select = lxml.html.fromstring(_render(source, chosen=chosen, prompt=prompt))
+        return [option.get("value") for option in select if option.get("selected") is not None]
+
+    assert selected("reviewer", "全部") == ["reviewer"]
+    assert selected(Role.APPROVER, None) == ["approver"]  # an enum member is its value
+    assert selected("", "请选择") == [""]
+    assert selected("no such role", "全部") == [""]
+    no_prompt = lxml.html.fromstring(_render(source, chosen="", prompt=None))
+    assert [option.get("value") for option in no_prompt] == [role.value for role in Role]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -38,17 +38,21 @@ def audit(
     )
 
 
-def audit_log(
+def audit_trail(
     session: Session,
     *,
     document_id: int | None = None,
     actor: str | None = None,
     action: str | None = None,
-    since: datetime | None = None,
+    since: date | None = None,
     limit: int = 200,
-) -> list[AuditEvent]:
-    """The newest events first; ``action`` matches itself and its sub-actions
-    (``view`` matches ``view.text`` and ``view.download``)."""
+) -> list[dict[str, object]]:
+    """The audit log as ``gongkai audit`` and the desk's 管理 page show it, newest first.
+
+    ``action`` matches itself and its sub-actions (``view`` matches ``view.text``
+    and ``view.download``); ``since``: from the start of that day where the office
+    is (the server's local time).
+    """
     query = select(AuditEvent)
     if document_id is not None:
         query = query.where(AuditEvent.document_id == document_id)
@@ -59,12 +63,12 @@ def audit_log(
             or_(AuditEvent.action == action, AuditEvent.action.startswith(f"{action}."))
         )
     if since is not None:
-        query = query.where(AuditEvent.at >= since)
+        query = query.where(AuditEvent.at >= datetime.combine(since, time()).astimezone(UTC))
     query = query.order_by(AuditEvent.id.desc()).limit(limit)
-    return list(session.scalars(query))
+    return [_event_view(event) for event in session.scalars(query)]
 
 
-def event_view(event: AuditEvent) -> dict[str, object]:
+def _event_view(event: AuditEvent) -> dict[str, object]:
     return {
         "id": event.id,
         "at": event.at.isoformat(timespec="seconds"),

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from engine.register.audit import audit
 from engine.user_store import add_user, authenticate, list_accounts
 from engine.users import Role, UserError
-from engine.web.common import SESSION_CSRF, SESSION_USER, ArchiveDep, page, refuse
+from engine.web.common import SESSION_USER, ArchiveDep, page, refuse
 from engine.web.security import LoginThrottle
 
 router = APIRouter()
@@ -69,10 +69,14 @@ def login(
         error = "用户名或密码错误 (wrong user name or password)"
         return page(request, "login.html", {**context, "error": error}, status=401)
     throttle.succeeded(keys[0])
-    request.session.clear()  # a new session at login: no fixation of an old one
-    request.session[SESSION_USER] = account.name
-    request.session.pop(SESSION_CSRF, None)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    return _logged_in(request, account.name, _safe_next(next))
+
+
+def _logged_in(request: Request, name: str, target: str) -> RedirectResponse:
+    """A new session for ``name`` (no fixation of an old one, a new CSRF token), then ``target``."""
+    request.session.clear()
+    request.session[SESSION_USER] = name
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout")
@@ -114,6 +118,4 @@ def setup(
         context = {"token": token, "error": str(error), "username": username}
         return page(request, "setup.html", context, status=400)
     request.app.state.setup_token = None
-    request.session.clear()
-    request.session[SESSION_USER] = account.name
-    return RedirectResponse("/admin", status_code=303)
+    return _logged_in(request, account.name, "/admin")

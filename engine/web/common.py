@@ -8,18 +8,20 @@ CLI calls) and render a page. Permissions are the pure rules of
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.orm import Session
 
 from engine.archive import Archive
 from engine.codes import Attribute, Reason
+from engine.register.audit import audit
 from engine.review import Level
 from engine.user_store import find_account
 from engine.users import Role, may_manage_users, may_read_withheld, may_sign
@@ -28,6 +30,7 @@ PAGES = Path(__file__).parent / "pages"
 STATIC = Path(__file__).parent / "static"
 SESSION_USER = "user"
 SESSION_CSRF = "csrf"
+_Value = TypeVar("_Value")
 
 
 class LoginRequired(Exception):
@@ -102,6 +105,55 @@ def refuse(message: str, status: int = 403) -> HTTPException:
     return HTTPException(status_code=status, detail=message)
 
 
+# --- withheld documents ----------------------------------------------------------
+
+
+def shown_hit(hit: Mapping[str, object], viewer: Viewer) -> Mapping[str, object]:
+    """A search hit as ``viewer`` sees it: a withheld document's snippet stays hidden from
+    roles not cleared to read it (``hidden`` set, for the page to say why)."""
+    attribute = hit["attribute"]
+    if viewer.may_read(attribute if isinstance(attribute, str) else None):
+        return hit
+    return {**hit, "snippet_html": "", "hidden": True}
+
+
+def reveal_text(session: Session, viewer: Viewer, document: Mapping[str, object]) -> bool:
+    """Whether ``viewer`` is shown ``document``'s text (a :func:`document_detail` view);
+    each showing of a withheld document's text is written to the audit log."""
+    attribute = document["attribute"]
+    readable = viewer.may_read(attribute if isinstance(attribute, str) else None)
+    if readable and attribute == Attribute.WITHHELD.value:
+        subject = str(document["title"] or document["id"])
+        doc_id: int = document["id"]  # type: ignore[assignment]
+        audit(session, viewer.name, "view.text", subject, {}, document_id=doc_id)
+    return readable
+
+
+# --- form input -------------------------------------------------------------------
+
+
+def form_value(
+    value: str, field: str, parse: Callable[[str], _Value], message: str, errors: dict[str, str]
+) -> _Value | None:
+    """``parse(value)`` of a field as typed; a blank is None, a bad value None with
+    ``message`` put beside ``field`` in ``errors``."""
+    if not value.strip():
+        return None
+    try:
+        return parse(value.strip())
+    except ValueError:
+        errors[field] = message
+        return None
+
+
+def form_day(value: str, field: str, errors: dict[str, str]) -> date | None:
+    return form_value(value, field, date.fromisoformat, f"{value} 不是日期 (YYYY-MM-DD)", errors)
+
+
+def form_document_id(value: str, field: str, errors: dict[str, str]) -> int | None:
+    return form_value(value, field, int, f"{value} 不是文件编号 (a document id)", errors)
+
+
 # --- templates ----------------------------------------------------------------
 
 
@@ -129,6 +181,31 @@ ACTION_LABELS = {
     "view.download": "下载原件",
     "login": "登录",
     "login.failed": "登录失败",
+    "upload": "上传",
+    "index.rebuild": "重建检索索引",
+    "report.annual": "生成年度报告",
+    "report.figures": "填写年报数据",
+    "request.add": "登记申请",
+    "request.correction_requested": "补正告知",
+    "request.correction_received": "收到补正",
+    "request.extended": "延期答复",
+    "request.third_party_consulted": "征求第三方意见",
+    "request.third_party_replied": "第三方回复",
+    "request.fee_notice_sent": "收费通知",
+    "request.fee_paid": "缴费",
+    "request.link": "关联文件",
+    "request.decide": "作出答复",
+    "request.letter": "生成文书",
+    "request.appeal": "行政复议/诉讼",
+    "correction.add": "登记更正",
+    "correction.decide": "更正决定",
+    "correction.letter": "生成更正文书",
+    "correction.corrected_version": "关联更正版",
+    "user.add": "添加用户",
+    "user.password": "重设密码",
+    "user.role": "更改角色",
+    "user.disable": "停用用户",
+    "user.enable": "启用用户",
 }
 STATUS_LABELS = {
     "filed": "已归档",
@@ -138,12 +215,17 @@ STATUS_LABELS = {
 
 
 def _day(value: date | datetime | str | None) -> str:
+    """A day, or a moment in the server's local time (the register keeps UTC)."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
-        return value[:16].replace("T", " ")
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        local = value.astimezone() if value.tzinfo else value
+        return local.strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
 
 

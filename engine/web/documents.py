@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
+from sqlalchemy.orm import Session
 
-from engine.archive import document_detail
+from engine.archive import Archive, document_detail
 from engine.codes import Attribute
 from engine.register.audit import audit
 from engine.signoff import load_state
 from engine.store import kept_file
-from engine.web.common import ArchiveDep, Viewer, ViewerDep, page, refuse
+from engine.web.common import (
+    ArchiveDep,
+    ViewerDep,
+    form_day,
+    page,
+    refuse,
+    reveal_text,
+    shown_hit,
+)
 from indexer import QueryError, SearchQuery
 
 router = APIRouter()
 
 PAGE_SIZE = 20
-
-
-def _day(value: str | None, what: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise refuse(f"{what}：{value} 不是日期 (YYYY-MM-DD)", 400) from None
 
 
 @router.get("/search")
@@ -46,25 +45,28 @@ def search(
     page_number: Annotated[int, Query(alias="page", ge=1, le=500)] = 1,
 ) -> Response:
     """Ranked results with the matched words in <mark>; filters narrow them."""
+    errors: dict[str, str] = {}  # beside the date fields
     query = SearchQuery(
         text=q.strip(),
         attribute=attribute.value if attribute else None,
         year=year,
-        date_from=_day(date_from, "起始日期"),
-        date_to=_day(date_to, "截止日期"),
+        date_from=form_day(date_from, "from", errors),
+        date_to=form_day(date_to, "to", errors),
         issuer=issuer.strip() or None,
         kind=kind.strip() or None,
         limit=PAGE_SIZE,
         offset=(page_number - 1) * PAGE_SIZE,
         sort="date" if sort == "date" else "relevance",
+        facets=True,
     )
     error = None
-    found: dict[str, object] = {"total": 0, "hits": [], "offset": 0}
-    try:
-        found = archive.search_index().search(query)
-    except QueryError as problem:
-        error = str(problem)
-    hits = [_shown(hit, viewer) for hit in found["hits"]]  # type: ignore[attr-defined]
+    found: dict[str, object] = {"total": 0, "hits": [], "offset": 0, "facets": {}}
+    if not errors:
+        try:
+            found = archive.search_index().search(query)
+        except QueryError as problem:
+            error = str(problem)
+    hits = [shown_hit(hit, viewer) for hit in found["hits"]]  # type: ignore[attr-defined]
     total = int(found["total"])  # type: ignore[call-overload]
     context = {
         "q": q,
@@ -79,19 +81,20 @@ def search(
         },
         "hits": hits,
         "total": total,
-        "facets": found.get("facets", {}),
+        "facets": found["facets"],
         "page_number": page_number,
         "pages": max(1, -(-total // PAGE_SIZE)),
         "error": error,
+        "errors": errors,
     }
-    return page(request, "search.html", context, viewer=viewer)
+    return page(request, "search.html", context, viewer=viewer, status=400 if errors else 200)
 
 
-def _shown(hit: dict[str, object], viewer: Viewer) -> dict[str, object]:
-    """A withheld document's words stay hidden from roles not cleared to read them."""
-    if viewer.may_read(hit["attribute"]):  # type: ignore[arg-type]
-        return hit
-    return {**hit, "snippet_html": "", "hidden": True}
+def _detail(session: Session, archive: Archive, doc_id: int) -> dict[str, object]:
+    view = document_detail(session, archive.settings.home, doc_id)
+    if view is None:
+        raise refuse(f"没有编号为 {doc_id} 的文件 (no such document)", 404)
+    return view
 
 
 @router.get("/documents/{doc_id}")
@@ -99,19 +102,8 @@ def document(request: Request, archive: ArchiveDep, viewer: ViewerDep, doc_id: i
     """Metadata, the text (withheld: cleared roles only, each view audited), the
     classification and its review history."""
     with archive.sessions.begin() as session:
-        view = document_detail(session, archive.settings.home, doc_id)
-        if view is None:
-            raise refuse(f"没有编号为 {doc_id} 的文件 (no such document)", 404)
-        readable = viewer.may_read(view["attribute"])  # type: ignore[arg-type]
-        if readable and view["attribute"] == Attribute.WITHHELD.value:
-            audit(
-                session,
-                viewer.name,
-                "view.text",
-                str(view["title"] or doc_id),
-                {},
-                document_id=doc_id,
-            )
+        view = _detail(session, archive, doc_id)
+        readable = reveal_text(session, viewer, view)
         state = load_state(session, doc_id, archive.settings.signoff_levels)
     if not readable:
         view = {**view, "text": None}
@@ -127,9 +119,7 @@ def document(request: Request, archive: ArchiveDep, viewer: ViewerDep, doc_id: i
 def original(archive: ArchiveDep, viewer: ViewerDep, doc_id: int) -> Response:
     """The original file as it arrived, under the name the clerk gave it."""
     with archive.sessions.begin() as session:
-        view = document_detail(session, archive.settings.home, doc_id)
-        if view is None:
-            raise refuse(f"没有编号为 {doc_id} 的文件 (no such document)", 404)
+        view = _detail(session, archive, doc_id)
         if not viewer.may_read(view["attribute"]):  # type: ignore[arg-type]
             raise refuse("不予公开文件的原件仅限授权角色下载 (not cleared for withheld files)")
         path = kept_file(archive.settings.originals, str(view["original"]))
