@@ -20,7 +20,9 @@ from rich.table import Table
 
 from engine.archive import Archive, document_detail, document_view, files_under, list_documents
 from engine.cli_corrections import correction_app
+from engine.cli_guide import guide_command
 from engine.cli_ocr import ocr_command, read_filed_scans
+from engine.cli_publication import add_publication_commands
 from engine.cli_report import report_app
 from engine.cli_requests import request_app, templates_app
 from engine.cli_review import classify_command, review_app
@@ -48,8 +50,10 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(report_app, name="report")
 app.add_typer(user_app, name="user")
 app.command("audit")(audit_command)
+app.command("guide")(guide_command)
 app.command("classify")(classify_command)
 app.command("ocr")(ocr_command)
+add_publication_commands(app)
 
 
 @app.command()

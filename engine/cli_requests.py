@@ -18,6 +18,7 @@ from engine.codes import ThirdPartyKind
 from engine.corrections import correction_samples
 from engine.deadlines import USER_FILE_NAME, load_calendar
 from engine.fees import FeeMethod
+from engine.guide import guide_samples
 from engine.letter_store import letter_view
 from engine.letters import TemplateError, Templates, check_templates, request_samples
 from engine.office import OfficeError
@@ -440,6 +441,7 @@ def templates_check(as_json: JsonOption = False) -> None:
         *request_samples(calendar),
         *correction_samples(),
         (REPORT_TEMPLATE, sample_report_context()),
+        *guide_samples(),
     ]
     problems = check_templates(templates, samples)
     if as_json:

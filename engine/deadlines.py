@@ -510,7 +510,7 @@ class DeadlineStatus:
 
 def correction_notice_due(received: date, calendar: Calendar) -> Due:
     """The last day to send the 补正告知: 7 working days after receipt (第三十条)."""
-    return _period_due(received, CORRECTION_NOTICE, calendar)
+    return period_due(received, CORRECTION_NOTICE, calendar)
 
 
 def third_party_reply_due(sent: date, calendar: Calendar) -> Due:
@@ -518,12 +518,12 @@ def third_party_reply_due(sent: date, calendar: Calendar) -> Due:
 
     ``sent`` is the day the 征求意见书 reached it (第三十二条、第三十四条: 自收到之日起).
     """
-    return _period_due(sent, THIRD_PARTY_REPLY, calendar)
+    return period_due(sent, THIRD_PARTY_REPLY, calendar)
 
 
 def fee_payment_due(notice_received: date, calendar: Calendar) -> Due:
     """The last day to pay the fee: 20 working days from the day after the notice arrived."""
-    return _period_due(notice_received, FEE_PAYMENT, calendar)
+    return period_due(notice_received, FEE_PAYMENT, calendar)
 
 
 def compute_deadline(
@@ -609,7 +609,7 @@ def status(
         standing = Status.DUE_SOON
     else:
         standing = Status.OK
-    counted = _uncovered_warnings(calendar, min(today, due), max(today, due))
+    counted = uncovered_warnings(calendar, min(today, due), max(today, due))
     extra = tuple(warning for warning in counted if warning not in deadline.warnings)
     return DeadlineStatus(standing, due, left, deadline.warnings + extra)
 
@@ -669,7 +669,7 @@ class _Trace:
             f"{year}年：{calendar.source(year) or '未录入，仅按周末计算'}" for year in years
         )
         lines = [*self.lines, f"节假日依据：{used}。"]
-        warnings = [*self.warnings, *_uncovered_warnings(calendar, self.first, last)]
+        warnings = [*self.warnings, *uncovered_warnings(calendar, self.first, last)]
         return tuple(warnings), tuple(lines)
 
 
@@ -806,12 +806,12 @@ def _wait_text(wait: _Wait, period: Period, limit: date) -> str:
     return f"{opened}，{_day(wait.answered)}{answer}"
 
 
-def _period_due(start: date, period: Period, calendar: Calendar) -> Due:
+def period_due(start: date, period: Period, calendar: Calendar) -> Due:
     due = calendar.add_working_days(start, period.working_days)
-    return Due(start, due, period, _uncovered_warnings(calendar, start, due))
+    return Due(start, due, period, uncovered_warnings(calendar, start, due))
 
 
-def _uncovered_warnings(calendar: Calendar, first: date, last: date) -> tuple[DeadlineWarning, ...]:
+def uncovered_warnings(calendar: Calendar, first: date, last: date) -> tuple[DeadlineWarning, ...]:
     return tuple(
         DeadlineWarning(
             WarningKind.UNCOVERED_YEAR,

@@ -13,6 +13,8 @@ import tomllib
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 
+from engine.publication import DEFAULT_INDEX_PATTERN
+
 FILE_NAME = "office.toml"
 
 EXAMPLE = """\
@@ -28,6 +30,20 @@ office_contact = ""        # 联系人
 reconsideration_body = ""  # 行政复议机关, e.g. 某某市人民政府
 court = ""                 # 管辖的人民法院, e.g. 某某市某某区人民法院
 payment_instructions = ""  # how to pay an information-processing fee (收费通知书)
+
+# The 政府信息公开指南 (gongkai guide) also prints these; it is refused until
+# office_address, office_phone and the fields marked * are filled.
+office_hours = ""          # * 办公时间, e.g. 工作日上午8:30—12:00，下午14:30—17:30
+office_postcode = ""       # * 邮政编码 (for applications by post)
+website = ""               # * 门户网站, where the 政府信息公开目录 is: http://www.example.gov.cn
+office_fax = ""            # 传真; given: the guide offers applications by fax
+office_email = ""          # 电子邮箱; given: the guide offers applications by e-mail
+online_request_url = ""    # 网上申请 page (default: the website)
+publication_channels = ""  # other 主动公开 channels, e.g. 政府公报、政务新媒体、某某市档案馆查阅点
+
+# The 索引号 of the 政府信息公开目录 (gongkai publish gives one to each document).
+org_code = ""              # 机构代码, e.g. 000014349
+index_pattern = "{org_code}/{year}-{seq:05d}"  # placeholders {org_code}, {year}, {seq}
 """
 
 
@@ -48,6 +64,17 @@ class Office:
     office_phone: str = ""
     office_contact: str = ""
     payment_instructions: str = ""
+    # 索引号 of the 政府信息公开目录 (engine.publication.IndexPattern checks the pattern).
+    org_code: str = ""
+    index_pattern: str = DEFAULT_INDEX_PATTERN
+    # The 公开指南's particulars (engine/guide.py says which it requires).
+    office_hours: str = ""
+    office_postcode: str = ""
+    website: str = ""
+    office_fax: str = ""
+    office_email: str = ""
+    online_request_url: str = ""
+    publication_channels: str = ""
 
     def context(self) -> dict[str, str]:
         """The letters' common variables (templates/README.md)."""

@@ -30,7 +30,6 @@ record at fault at once.
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 from collections import defaultdict
@@ -82,10 +81,9 @@ from engine.report import (
     render_report,
 )
 from engine.requests import Event, Step, parse_code
-from engine.store import Checksum, store_generated
+from engine.store import Checksum, replace_file, store_generated
 
 REPORTS = Path("generated", "reports")
-_FILE_MODE = 0o644  # a new figures file: the clerk's to edit, readable by the desk
 _FEE_STEPS = (Step.FEE_NOTICE_SENT.value, Step.FEE_PAID.value)
 # The steps that move the reply clock: the only events on_time needs.
 _CLOCK_STEPS = tuple(kind.value for kind in EventKind)
@@ -192,7 +190,7 @@ def save_figures(
     if path.exists() and (previous := path.read_bytes()) != data:
         kept = _next_version(home, figures.year, "figures", ".toml")
         store_generated(home, kept, previous)
-    _replace(path, data)
+    replace_file(path, data)
     with sessions.begin() as session:
         detail = {
             "path": path.name,
@@ -207,26 +205,6 @@ def save_figures(
 def _figure_detail(figures: ManualFigures, code: str) -> int | str:
     value: int | Decimal = getattr(figures, code)
     return str(value) if isinstance(value, Decimal) else value  # JSON: the decimal exact
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write ``path`` whole or not at all: a temporary file beside it, fsynced, renamed over it.
-
-    After a crash the file is the old one or the new one, never a part of either.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    temp = Path(name)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp makes it private; the clerk's file keeps the mode it had.
-        temp.chmod(path.stat().st_mode if path.exists() else _FILE_MODE)
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def _next_version(home: Path, year: int, stem: str, suffix: str) -> Path:

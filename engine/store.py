@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import stat
+import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -249,3 +250,26 @@ def quarantined(folder: Path, limit: int = 50) -> tuple[list[QuarantineEntry], i
         file_name, reason, message, at = (part.strip() for part in found.groups())
         entries.append(QuarantineEntry(name, file_name, reason, message, at))
     return entries, len(reasons)
+
+
+NEW_FILE_MODE = 0o644  # a file the clerk edits (a figures file), readable by the desk
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all: a temporary file beside it, fsynced, renamed over it.
+
+    After a crash the file is the old one or the new one, never a part of either.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temp = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp makes it private; the clerk's file keeps the mode it had.
+        temp.chmod(path.stat().st_mode if path.exists() else NEW_FILE_MODE)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)

@@ -563,20 +563,27 @@ def _setup_page(document: DocumentObject) -> None:
         paragraph.add_run(" —")
 
 
-def render(letter: Letter, title: str) -> bytes:
-    """The template as .docx bytes: every paragraph one run, so every tag one run."""
+def new_document(title: str, script: str) -> DocumentObject:
+    """A GB/T 9704 page with the slimmed styles and fixed properties (the same bytes at
+    every build), as ``script`` (the builder's path) writes it."""
     document = Document()
     _setup_page(document)
     _setup_styles(document)
     properties = document.core_properties
     properties.title = title
-    properties.author = properties.last_modified_by = "gongkai templates/build.py"
+    properties.author = properties.last_modified_by = f"gongkai {script}"
     properties.created = properties.modified = FIXED_DATE
     properties.revision = 1
     package = document.part.package
     for rid, relationship in list(package.rels.items()):
         if relationship.reltype == RT.THUMBNAIL:  # python-docx's sample page, not ours
             del package.rels[rid]
+    return document
+
+
+def render(letter: Letter, title: str) -> bytes:
+    """The template as .docx bytes: every paragraph one run, so every tag one run."""
+    document = new_document(title, "templates/build.py")
 
     def add(text: str, style: str = "Normal") -> Paragraph:
         paragraph = document.add_paragraph(style=style)

@@ -46,3 +46,43 @@ def test_load_and_write_example(tmp_path: Path) -> None:
     assert write_example(tmp_path) is None
     (tmp_path / "office.toml").write_text(COMPLETE, encoding="utf-8")
     assert load_office(tmp_path).court == "某某市某某区人民法院"
+
+
+GUIDE_FIELDS = (
+    "office_hours",
+    "office_postcode",
+    "website",
+    "office_fax",
+    "office_email",
+    "online_request_url",
+    "publication_channels",
+)
+
+
+def test_the_guides_fields_are_optional_read_and_in_the_example() -> None:
+    office = parse_office(
+        COMPLETE + 'office_hours = " 工作日9:00—17:00 "\nwebsite = "http://www.example.gov.cn"\n',
+        "office.toml",
+    )
+    assert office.office_hours == "工作日9:00—17:00"  # trimmed like every field
+    assert office.website == "http://www.example.gov.cn" and office.office_fax == ""
+    for name in GUIDE_FIELDS:  # gongkai init shows each, with what to write
+        assert f'\n{name} = ""' in EXAMPLE and getattr(parse_office(COMPLETE, "o"), name) == ""
+
+
+def test_the_index_number_fields_are_optional_with_the_default_pattern() -> None:
+    office = parse_office(COMPLETE, "office.toml")
+    assert (office.org_code, office.index_pattern) == ("", "{org_code}/{year}-{seq:05d}")
+    custom = parse_office(
+        COMPLETE + 'org_code = " 000014349 "\nindex_pattern = "GK-{year}-{seq:04d}"\n',
+        "office.toml",
+    )
+    assert (custom.org_code, custom.index_pattern) == ("000014349", "GK-{year}-{seq:04d}")
+    example = EXAMPLE.replace('agency = ""', 'agency = "某办"').replace(
+        'letter_code = ""', 'letter_code = "某"'
+    )
+    example = example.replace('reconsideration_body = ""', 'reconsideration_body = "某"')
+    example = example.replace('court = ""', 'court = "某"')
+    assert parse_office(example, "office.toml").index_pattern == "{org_code}/{year}-{seq:05d}"
+    with pytest.raises(OfficeError, match="org_code must be text"):
+        parse_office(COMPLETE + "org_code = 14349\n", "office.toml")

@@ -318,3 +318,58 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Publication(Base):
+    """公开发布 — one publication of a 主动公开 document in one channel (条例第二十六条).
+
+    ``channel`` is an engine.publication.Channel; ``topic`` the 主题分类 the clerk
+    filed it under, which the 政府信息公开目录 shows.
+    """
+
+    __tablename__ = "publications"
+    __table_args__ = (
+        UniqueConstraint(
+            "document_id", "channel", "published_on", name="uq_publications_channel_day"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str] = mapped_column(Text, default="")
+    published_on: Mapped[date] = mapped_column(Date, index=True)
+    topic: Mapped[str] = mapped_column(String(100), default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class IndexNumber(Base):
+    """索引号 — a document's number in the 政府信息公开目录, assigned at its first publication.
+
+    Never deleted, so a number (year, seq) is never given twice.
+    """
+
+    __tablename__ = "index_numbers"
+    __table_args__ = (UniqueConstraint("year", "seq", name="uq_index_numbers_year_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
+    number: Mapped[str] = mapped_column(String(100), unique=True)
+    year: Mapped[int]
+    seq: Mapped[int]
+    assigned_on: Mapped[date] = mapped_column(Date)
+
+
+class ValidityChange(Base):
+    """有效性 history: a document repealed (废止) or amended (修改) by another, on a day."""
+
+    __tablename__ = "validity_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # engine.publication.ChangeKind
+    by_document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    effective_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str] = mapped_column(String(100))
