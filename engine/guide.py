@@ -40,6 +40,7 @@ from engine.fees import FEE_MEASURES, SCHEDULES
 from engine.letters import SAMPLE_OFFICE, chinese_date
 from engine.office import Office, OfficeError
 from engine.outcomes import Channel
+from engine.publication import PUBLICATION
 
 TEMPLATE = "guide/guide.docx"  # under templates/
 
@@ -140,6 +141,8 @@ def guide_context(office: Office, day: date) -> dict[str, object]:
         "regulation": REGULATION,
         "proactive_items": list(PROACTIVE_ITEMS.values()),
         "routes": [route.context() for route in routes(office)],
+        "publication_days": PUBLICATION.working_days,
+        "publication_article": _article(PUBLICATION.basis),
         "reply_days": REPLY.working_days,
         "reply_article": _article(REPLY.basis),
         "extension_days": EXTENSION_LIMIT.working_days,
