@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
 from engine.codes import Attribute, Reason
@@ -252,6 +252,12 @@ def review_queue(session: Session, *, limit: int = 50) -> list[Document]:
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def pending_count(session: Session) -> int:
+    """How many documents await sign-off (the queue shows a page of them)."""
+    query = select(func.count()).where(Document.review_status == "pending")
+    return session.scalar(query) or 0
 
 
 # --- what the CLI and the web desk show -------------------------------------------

@@ -272,4 +272,7 @@ def test_the_queue_page_takes_the_same_queries_however_many_rows(desk: Desk) -> 
         shown = reviewer.get("/review").text
     assert shown.count('<a href="/review/') == 12 and "轮到您" in shown
     assert len(many) == len(few), many
-    assert desk.client("reviewer").get("/review?limit=5").text.count('<a href="/review/') == 5
+    assert "共 12 份文件待签批" in shown and "显示前" not in shown
+    limited = desk.client("reviewer").get("/review?limit=5").text
+    assert limited.count('<a href="/review/') == 5
+    assert "共 12 份文件待签批（显示前 5 份）" in limited and "显示更多" in limited

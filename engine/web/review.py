@@ -23,7 +23,13 @@ from engine.classify import HINTS, RULES, RedactionKind
 from engine.classify.rules import chinese_number
 from engine.codes import Attribute, Reason
 from engine.review import Action, Level, Position, ReviewError
-from engine.signoff import UnknownDocument, queue_view, review_view, sign_document
+from engine.signoff import (
+    UnknownDocument,
+    pending_count,
+    queue_view,
+    review_view,
+    sign_document,
+)
 from engine.web.common import ArchiveDep, Viewer, ViewerDep, is_htmx, page, refuse, reveal_text
 from indexer import IndexLocked
 
@@ -158,7 +164,9 @@ def queue(
     """Documents awaiting sign-off, those flagged for review first."""
     with archive.sessions() as session:
         rows = queue_view(session, archive.settings.signoff_levels, limit=limit)
-    return page(request, "review_queue.html", {"rows": rows, "limit": limit}, viewer=viewer)
+        pending = pending_count(session)
+    context = {"rows": rows, "limit": limit, "pending": pending}
+    return page(request, "review_queue.html", context, viewer=viewer)
 
 
 @router.get("/review/{doc_id}")
