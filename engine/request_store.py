@@ -248,7 +248,15 @@ class RequestDesk:
         return {"rows": views, "page": shown, "pages": pages, "total": total}
 
     def _views(self, session: Session, query: Select[tuple[Request]]) -> list[dict[str, object]]:
-        """The rows of ``query`` as views, their events read as plain rows alongside.
+        """The rows of ``query`` as views, their events read as plain rows alongside."""
+        rows, events = self._with_events(session, query)
+        return [self.view(row, events=events[row.id]) for row in rows]
+
+    @staticmethod
+    def _with_events(
+        session: Session, query: Select[tuple[Request]]
+    ) -> tuple[Sequence[Request], dict[int, list[Event]]]:
+        """The rows of ``query`` and their events, read as plain rows in bulk.
 
         ORM objects for every event of every open request were most of the dashboard's
         allocations, and so of the garbage collections that stalled it.
@@ -264,17 +272,26 @@ class RequestDesk:
             )
             for request_id, *event in session.execute(loaded):
                 events[request_id].append(_event(*event))
-        return [self.view(row, events=events[row.id]) for row in rows]
+        return rows, events
 
     def _urgent(
         self, query: Select[tuple[Request]], due_within: int | None, overdue: bool
     ) -> list[dict[str, object]]:
         """The open requests of ``query`` that are overdue or due soon, the earliest due first."""
-        # Urgency is computed, not stored: every open request is ranked.
+        # Urgency is computed, not stored: every open request is ranked by its clock, and
+        # only the urgent few are made into views.
         open_requests = query.where(Request.decided_on.is_(None)).order_by(*NEWEST_FIRST)
+        today = self.today()
         with self.sessions() as session:
-            views = self._views(session, open_requests)
-        urgent = [view for view in views if _is_urgent(view, due_within, overdue)]
+            rows, events = self._with_events(session, open_requests)
+            urgent = []
+            for row in rows:
+                deadline = deadline_of(facts_of(row, events[row.id]), self.calendar)
+                standing = status(deadline, today, self.calendar)
+                if _is_urgent(
+                    standing.status.value, standing.working_days_left, due_within, overdue
+                ):
+                    urgent.append(self.view(row, events=events[row.id]))
         urgent.sort(key=lambda view: (view["due"] is None, view["due"] or ""))
         return urgent
 
@@ -491,8 +508,7 @@ def _on_time(row: Request, deadline: Deadline) -> bool | None:
     return row.decided_on <= deadline.due
 
 
-def _is_urgent(view: dict[str, object], due_within: int | None, overdue: bool) -> bool:
-    standing, left = view["standing"], view["working_days_left"]
+def _is_urgent(standing: str, left: int | None, due_within: int | None, overdue: bool) -> bool:
     if overdue and standing == "overdue":
         return True
     return (
