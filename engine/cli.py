@@ -19,6 +19,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from engine.archive import Archive, document_detail, document_view, files_under, list_documents
+from engine.cli_adjust import adjust_app
+from engine.cli_compliance import compliance_command
 from engine.cli_corrections import correction_app
 from engine.cli_guide import guide_command
 from engine.cli_ocr import ocr_command, read_filed_scans
@@ -49,8 +51,10 @@ app.add_typer(templates_app, name="templates")
 app.add_typer(rules_app, name="rules")
 app.add_typer(report_app, name="report")
 app.add_typer(user_app, name="user")
+app.add_typer(adjust_app, name="adjust")
 app.command("audit")(audit_command)
 app.command("guide")(guide_command)
+app.command("compliance")(compliance_command)
 app.command("classify")(classify_command)
 app.command("ocr")(ocr_command)
 add_publication_commands(app)

@@ -104,7 +104,7 @@ class PublicationDesk:
             document = session.get(Document, document_id)
             if document is None:
                 raise PublicationError(f"no document {document_id} in the archive")
-            decisions = _final_decisions(session, [document_id], self.required)[document_id]
+            decisions = final_decisions(session, [document_id], self.required)[document_id]
             earlier = session.execute(
                 select(Publication.channel, Publication.published_on).where(
                     Publication.document_id == document_id
@@ -194,7 +194,7 @@ class PublicationDesk:
                     Document.issue_date,
                 ).where(*_FINAL_PROACTIVE, Document.id.not_in(published))
             ).all()
-            decisions = _final_decisions(session, [row.id for row in rows], self.required)
+            decisions = final_decisions(session, [row.id for row in rows], self.required)
         views = []
         for row in rows:
             start = clock_start(row.issue_date, decisions[row.id])
@@ -412,7 +412,7 @@ def _xlsx_row(number: int, cells: Sequence[str | date | None], date_style: str) 
 # --- reading the register ----------------------------------------------------------
 
 
-def _final_decisions(
+def final_decisions(
     session: Session, document_ids: Sequence[int], required: Sequence[Level]
 ) -> dict[int, list[FinalDecision]]:
     """Each document's final decisions on its 公开属性, oldest first, from its signatures.

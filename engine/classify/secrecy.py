@@ -35,7 +35,7 @@ def _number(text: str) -> int:
     return int("".join(str(_DIGITS[c]) for c in text))
 
 
-def _add_months(start: date, months: int) -> date:
+def add_months(start: date, months: int) -> date:
     year, month0 = divmod(start.month - 1 + months, 12)
     year += start.year
     day = min(start.day, calendar.monthrange(year, month0 + 1)[1])
@@ -64,7 +64,7 @@ def declassification_date(metadata: DocumentMetadata) -> date | None:
     if not metadata.secrecy_level or metadata.issue_date is None:
         return None
     months = secrecy_months(metadata.secrecy_level, metadata.secrecy_period)
-    return _add_months(metadata.issue_date, months) if months is not None else None
+    return add_months(metadata.issue_date, months) if months is not None else None
 
 
 class ReviewCause(StrEnum):
@@ -99,7 +99,7 @@ def review_due(
     """
     if attribute is not Attribute.WITHHELD:
         return None
-    due, cause = quarter_end(_add_months(quarter_end(decided_on), 1)), ReviewCause.QUARTERLY
+    due, cause = quarter_end(add_months(quarter_end(decided_on), 1)), ReviewCause.QUARTERLY
     if reason is Reason.STATE_SECRET:
         expires = declassification_date(metadata)
         if expires is not None and expires <= due:

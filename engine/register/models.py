@@ -373,3 +373,24 @@ class ValidityChange(Base):
     effective_on: Mapped[date] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class Suggestion(Base):
+    """动态调整 — a suggestion to change a document's 公开属性, and the clerk's decision.
+
+    ``kind`` is an engine.adjust.SuggestionKind, ``status`` an engine.adjust.SuggestionStatus;
+    ``evidence`` the request numbers or the day the withholding reason lapsed.
+    """
+
+    __tablename__ = "suggestions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
