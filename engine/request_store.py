@@ -113,14 +113,21 @@ class RequestDesk:
         return row
 
     def view(
-        self, row: Request, *, full: bool = False, events: Sequence[Event] | None = None
+        self,
+        row: Request,
+        *,
+        full: bool = False,
+        events: Sequence[Event] | None = None,
+        deadline: Deadline | None = None,
     ) -> dict[str, object]:
         """A request as plain data (--json); ``full`` adds events, documents and letters.
 
-        ``events``: the request's events, when loaded apart (a list loads them all at once).
+        ``events``: the request's events, when loaded apart (a list loads them all at once);
+        ``deadline``: its clock, when already worked out from them.
         """
         facts = facts_of(row, events)
-        deadline = deadline_of(facts, self.calendar)
+        if deadline is None:
+            deadline = deadline_of(facts, self.calendar)
         # An answered request is not due: counting its days to today would be wasted work.
         standing = None if row.decision else status(deadline, self.today(), self.calendar)
         standing_code = standing.status.value if standing else RequestStatus.DECIDED.value
@@ -291,7 +298,7 @@ class RequestDesk:
                 if _is_urgent(
                     standing.status.value, standing.working_days_left, due_within, overdue
                 ):
-                    urgent.append(self.view(row, events=events[row.id]))
+                    urgent.append(self.view(row, events=events[row.id], deadline=deadline))
         urgent.sort(key=lambda view: (view["due"] is None, view["due"] or ""))
         return urgent
 
