@@ -16,6 +16,7 @@ from engine import user_store
 from engine.archive import Archive
 from engine.cli import app
 from engine.config import Settings
+from engine.extract import legacy
 from tests.webdesk import Desk, open_desk
 
 REPO = Path(__file__).resolve().parents[1]
@@ -107,6 +108,19 @@ def sqlite_settings(tmp_path: Path) -> Settings:
         settle_seconds=0.2,
         workers=2,
     )
+
+
+@pytest.fixture
+def soffice() -> str:
+    """The LibreOffice executable; tests that run it skip without it, unless
+    GONGKAI_REQUIRE_SOFFICE=1 (CI), where its absence fails them."""
+    found = legacy.find_soffice()
+    if found is None:
+        message = "LibreOffice (soffice) not on PATH; apt install libreoffice-writer-nogui"
+        if os.environ.get("GONGKAI_REQUIRE_SOFFICE") == "1":
+            pytest.fail(f"GONGKAI_REQUIRE_SOFFICE=1 but {message}")
+        pytest.skip(message)
+    return found
 
 
 # --- the command line ----------------------------------------------------------

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 import random
 import re
 import shutil
@@ -113,20 +112,6 @@ _CP1252_RUN = re.compile(
         )
     )
 )
-
-REQUIRE_SOFFICE = os.environ.get("GONGKAI_REQUIRE_SOFFICE") == "1"
-
-
-@pytest.fixture
-def soffice() -> str:
-    """The LibreOffice executable; tests that run it skip without it."""
-    found = legacy.find_soffice()
-    if found is None:
-        message = "LibreOffice (soffice) not on PATH; apt install libreoffice-writer-nogui"
-        if REQUIRE_SOFFICE:
-            pytest.fail(f"GONGKAI_REQUIRE_SOFFICE=1 but {message}")
-        pytest.skip(message)
-    return found
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ GONGKAI_REQUIRE_SOFFICE=1.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 from dataclasses import replace
@@ -24,7 +23,6 @@ from engine.cli import app
 from engine.cli_guide import issue_guide
 from engine.config import Settings
 from engine.deadlines import EXTENSION_LIMIT, REPLY
-from engine.extract import legacy
 from engine.fees import SCHEDULES
 from engine.guide import SAMPLE_GUIDE_OFFICE, TEMPLATE, GuideError, guide_context
 from engine.letters import SAMPLE_OFFICE, SHIPPED, Templates
@@ -32,8 +30,6 @@ from engine.office import OfficeError
 from engine.register.audit import audit_trail
 from templates.build_guide import build
 from tests.conftest import invoke_json
-
-REQUIRE_SOFFICE = os.environ.get("GONGKAI_REQUIRE_SOFFICE") == "1"
 
 OFFICE_TOML = """
 agency = "某某县人民政府办公室"
@@ -221,17 +217,6 @@ def test_issue_guide_keeps_the_file_and_audits_it(archive: Archive) -> None:
 
 
 # --- the printed page ------------------------------------------------------------------
-
-
-@pytest.fixture
-def soffice() -> str:
-    found = legacy.find_soffice()
-    if found is None:
-        message = "LibreOffice (soffice) not on PATH; apt install libreoffice-writer-nogui"
-        if REQUIRE_SOFFICE:
-            pytest.fail(f"GONGKAI_REQUIRE_SOFFICE=1 but {message}")
-        pytest.skip(message)
-    return found
 
 
 def test_the_guide_prints_on_a_sane_number_of_pages(
