@@ -58,6 +58,17 @@ def test_the_throttle_locks_a_key_after_repeated_failures() -> None:
     assert throttle.wait_seconds("name:a") == 0
 
 
+def test_the_throttle_forgets_names_tried_long_ago() -> None:
+    now = [0.0]
+    throttle = LoginThrottle(failures=3, window=60, lockout=120, clock=lambda: now[0])
+    for n in range(1000):  # a scan of made-up names
+        throttle.failed(f"name:{n}")
+    now[0] = 200
+    throttle.failed("name:latest")
+    assert set(throttle._failed) == {"name:latest"}
+    assert throttle._locked_until == {}
+
+
 # --- login and sessions -----------------------------------------------------------
 
 

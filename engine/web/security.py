@@ -80,6 +80,16 @@ class LoginThrottle:
                 if len(times) >= self.failures:
                     self._locked_until[key] = now + self.lockout
                     times.clear()
+            self._forget(now)
+
+    def _forget(self, now: float) -> None:
+        """Drop what no longer counts, so that names tried once do not pile up for ever."""
+        for key in [
+            k for k, times in self._failed.items() if not times or now - times[-1] > self.window
+        ]:
+            del self._failed[key]
+        for key in [k for k, until in self._locked_until.items() if until <= now]:
+            del self._locked_until[key]
 
     def succeeded(self, key: str) -> None:
         with self._lock:
