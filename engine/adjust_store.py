@@ -2,10 +2,11 @@
 and the clerk's decisions on them.
 
 A thin shell around :mod:`engine.adjust`: it reads which documents each request
-asks for (linked to it, or found by its words in the search index) and the
-withheld documents' dates, lets the rules propose, and keeps the suggestions.
-Accepting one never changes a 公开属性 by itself: the document goes back to the
-review queue and the sign-off levels decide, as everywhere else.
+asks for (linked to it, or found by its words in the search index), the withheld
+documents' dates and the 主动公开 documents the index finds by a 过程性 one's
+subject, lets the rules propose, and keeps the suggestions. Accepting one never
+changes a 公开属性 by itself: it reopens the decision (:func:`engine.signoff.reopen_document`)
+and the sign-off levels decide, as everywhere else.
 """
 
 from __future__ import annotations
@@ -22,36 +23,44 @@ from engine.adjust import (
     MAX_HITS,
     AdjustError,
     AskedFor,
+    Related,
     Suggested,
     SuggestionKind,
     SuggestionStatus,
     Withheld,
     decision,
     fresh,
+    matter_words,
     proactive_suggestions,
     re_review_suggestions,
     request_words,
 )
-from engine.classify import Classification
 from engine.classify.secrecy import declassification_date
 from engine.codes import Attribute, Reason
 from engine.metadata import DocumentMetadata
+from engine.publication import FinalDecision
+from engine.publication_store import final_decisions
 from engine.register.audit import audit
-from engine.register.models import Document, Request, RequestDocument, SignOff, Suggestion
-from engine.review import Level
+from engine.register.models import (
+    Document,
+    Publication,
+    Request,
+    RequestDocument,
+    SignOff,
+    Suggestion,
+)
+from engine.review import Level, Position, ReviewError
 from engine.search import SearchIndex
-from engine.signoff import record_proposal
+from engine.signoff import reopen_document
 from indexer import QueryError, SearchQuery
 from indexer.query import MAX_QUERY_CHARS
 
-# The proposal an accepted make_proactive suggestion puts before the sign-off levels.
-_PROACTIVE = Classification(
-    Attribute.PROACTIVE,
-    None,
-    "《中华人民共和国政府信息公开条例》第四十四条",
-    1.0,
-    needs_review=True,
-)
+# What each kind of suggestion puts before the levels: make_proactive the 主动公开 it
+# proposes; re_review the decision in force, for them to confirm or change (None).
+_REOPENED_AS: dict[SuggestionKind, Position | None] = {
+    SuggestionKind.MAKE_PROACTIVE: Position(Attribute.PROACTIVE),
+    SuggestionKind.RE_REVIEW: None,
+}
 
 
 class UnknownSuggestion(AdjustError):
@@ -94,15 +103,22 @@ class AdjustDesk:
             select(Request.id, Request.number, Request.applicant_name, Request.content)
         )
         for request_id, number, applicant, content in rows:
-            found = linked.get(request_id, set()) | self._found(content)
+            found = linked.get(request_id, set()) | self._found(request_words(content))
             asked.append(AskedFor(number, applicant, frozenset(found)))
         return asked
 
-    def _found(self, content: str) -> set[int]:
-        """The documents a request's words find; none when they find too many to mean one."""
-        words = request_words(content)[:MAX_QUERY_CHARS]
+    def _found(self, words: str, attribute: Attribute | None = None) -> set[int]:
+        """The documents ``words`` find (of ``attribute``, if given); none when they find
+        too many to mean one matter, or there are no words (a filter alone lists them all)."""
+        if not words.strip():
+            return set()
+        query = SearchQuery(
+            text=words[:MAX_QUERY_CHARS],
+            attribute=attribute.value if attribute else None,
+            limit=MAX_HITS,
+        )
         try:
-            result = self.index.search(SearchQuery(text=words, limit=MAX_HITS))
+            result = self.index.search(query)
         except QueryError:  # no word left to search for
             return set()
         if cast(int, result["total"]) > MAX_HITS:
@@ -111,7 +127,8 @@ class AdjustDesk:
 
     @staticmethod
     def withheld(session: Session) -> list[Withheld]:
-        """The 不予公开 documents not under review, with their last decision's day."""
+        """The 不予公开 documents not under review, with their last decision's day, their
+        title and the day they were formed."""
         last_signed = {
             document_id: at
             for document_id, at in session.execute(
@@ -130,9 +147,46 @@ class AdjustDesk:
                 Reason(document.reason) if document.reason else None,
                 last_signed.get(document.id, document.ingested_at).date(),
                 declassification_date(DocumentMetadata.from_dict(document.fields)),
+                document.title or "",
+                _formed_on(document),
             )
             for document in documents
         ]
+
+    def related(self, session: Session, withheld: Sequence[Withheld]) -> dict[int, list[Related]]:
+        """Per 过程性 document, the 主动公开 documents the index finds by its subject
+        (:func:`engine.adjust.matter_words`), with the days they were decided and published."""
+        found = {
+            item.document_id: self._found(matter_words(item.title), Attribute.PROACTIVE)
+            for item in withheld
+            if item.reason is Reason.PROCESS_INFO
+        }
+        ids = sorted(set().union(*found.values()))
+        if not ids:
+            return {}
+        decided = final_decisions(session, ids, self.required)
+        published = dict(
+            session.execute(
+                select(Publication.document_id, func.min(Publication.published_on))
+                .where(Publication.document_id.in_(ids))
+                .group_by(Publication.document_id)
+            ).all()
+        )
+        documents = {
+            document.id: Related(
+                document.id,
+                document.title or "",
+                document.doc_number or "",
+                _formed_on(document),
+                _decided_proactive(decided[document.id]),
+                published.get(document.id),
+            )
+            for document in session.scalars(select(Document).where(Document.id.in_(ids)))
+        }
+        return {
+            withheld_id: [documents[i] for i in sorted(hits) if i in documents]
+            for withheld_id, hits in found.items()
+        }
 
     def refresh(
         self, today: date, *, threshold: int, process_months: int, by: str
@@ -146,12 +200,6 @@ class AdjustDesk:
                 )
                 if status != "pending"  # already before the sign-off levels
             }
-            suggested = [
-                *proactive_suggestions(self.asked_for(session), attributes, threshold=threshold),
-                *re_review_suggestions(
-                    self.withheld(session), today, process_months=process_months
-                ),
-            ]
             known = {
                 (SuggestionKind(kind), document_id)
                 for kind, document_id in session.execute(
@@ -160,6 +208,20 @@ class AdjustDesk:
                     )
                 )
             }
+            withheld = self.withheld(session)
+            # a search per document: only for those the clerk has not been asked about yet
+            unasked = [
+                w for w in withheld if (SuggestionKind.RE_REVIEW, w.document_id) not in known
+            ]
+            suggested = [
+                *proactive_suggestions(self.asked_for(session), attributes, threshold=threshold),
+                *re_review_suggestions(
+                    withheld,
+                    today,
+                    process_months=process_months,
+                    related=self.related(session, unasked),
+                ),
+            ]
             added = [self._add(session, item, by) for item in fresh(suggested, known)]
             session.flush()
             return [suggestion_view(row, _title(session, row.document_id)) for row in added]
@@ -201,7 +263,9 @@ class AdjustDesk:
     def decide(
         self, suggestion_id: int, status: SuggestionStatus, by: str, note: str | None = None
     ) -> dict[str, object]:
-        """Accept or reject an open suggestion; accepting puts the document up for review."""
+        """Accept or reject an open suggestion; accepting reopens the document's decision
+        (重新审查), which puts it back in the review queue; a document still under review
+        is refused (:class:`AdjustError`): decide the suggestion once it is final."""
         decision(status, note)
         with self.sessions.begin() as session:
             row = session.get(Suggestion, suggestion_id)
@@ -218,7 +282,7 @@ class AdjustDesk:
             row.status, row.decided_at, row.decided_by = status.value, now, by
             row.note = (note or "").strip() or None
             if status is SuggestionStatus.ACCEPTED:
-                self._to_review(session, document, SuggestionKind(row.kind), now)
+                self._reopen(session, row, by, now)
             audit(
                 session,
                 by,
@@ -231,17 +295,35 @@ class AdjustDesk:
             session.flush()
             return suggestion_view(row, document.title)
 
-    def _to_review(
-        self, session: Session, document: Document, kind: SuggestionKind, at: datetime
-    ) -> None:
-        if kind is SuggestionKind.MAKE_PROACTIVE:
-            record_proposal(
-                session, document, _PROACTIVE, source="adjust", at=at, required=self.required
+    def _reopen(self, session: Session, row: Suggestion, by: str, at: datetime) -> None:
+        try:
+            reopen_document(
+                session,
+                row.document_id,
+                by=by,
+                why=f"动态调整建议 {row.id}：{row.reason}",
+                required=self.required,
+                position=_REOPENED_AS[SuggestionKind(row.kind)],
+                at=at,
             )
-        # A decided document keeps the position its signers agreed on (signoff._resting),
-        # so the queue is told directly; the levels re-decide by override and confirmation.
-        document.review_status = "pending"
+        except ReviewError as error:  # not final: the levels are deciding it already
+            raise AdjustError(
+                f"文件 {row.document_id} 正在审核中，待签批完毕后再处理此建议 "
+                f"(document {row.document_id} is under review: decide suggestion {row.id} "
+                f"once its decision is final) — {error}"
+            ) from error
 
 
 def _title(session: Session, document_id: int) -> str | None:
     return session.scalar(select(Document.title).where(Document.id == document_id))
+
+
+def _formed_on(document: Document) -> date:
+    """成文日期, else the day the document was filed."""
+    return document.issue_date or document.ingested_at.date()
+
+
+def _decided_proactive(decisions: Sequence[FinalDecision]) -> date | None:
+    """The day the decision in force became final, if it is 主动公开."""
+    last = decisions[-1] if decisions else None
+    return last.on if last and last.attribute is Attribute.PROACTIVE else None

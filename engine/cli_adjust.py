@@ -8,11 +8,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from engine.adjust import DEFAULT_PROCESS_MONTHS, DEFAULT_THRESHOLD, AdjustError, SuggestionStatus
+from engine.adjust import AdjustError, SuggestionStatus
 from engine.adjust_store import AdjustDesk
 from engine.archive import Archive
 from engine.cli_requests import DEFAULT_USER, ByOption, OptionalDay, parse_day
 from engine.cliutil import JsonOption, fail, open_archive, out, print_json
+from engine.office import OfficeError, load_office
 
 adjust_app = typer.Typer(
     help="动态调整: suggestions to make documents 主动公开 or to re-review withheld ones.",
@@ -26,14 +27,40 @@ def _desk(archive: Archive) -> AdjustDesk:
     return AdjustDesk(archive.sessions, archive.search_index(), archive.settings.signoff_levels)
 
 
+def _settings(archive: Archive, threshold: int | None, months: int | None) -> tuple[int, int]:
+    """The options given, else office.toml's adjust_threshold and adjust_process_months."""
+    if threshold is not None and months is not None:
+        return threshold, months
+    try:
+        office = load_office(archive.settings.home)
+    except OfficeError as error:
+        raise fail(f"{error} (or give --threshold and --process-months)") from error
+    return (
+        office.adjust_threshold if threshold is None else threshold,
+        office.adjust_process_months if months is None else months,
+    )
+
+
 @adjust_app.command("list")
 def adjust_list(
     threshold: Annotated[
-        int, typer.Option(min=1, help="Distinct applicants asking for the same information.")
-    ] = DEFAULT_THRESHOLD,
+        int | None,
+        typer.Option(
+            min=1,
+            help="Distinct applicants asking for the same information "
+            "(default: office.toml's adjust_threshold).",
+            show_default=False,
+        ),
+    ] = None,
     process_months: Annotated[
-        int, typer.Option(min=1, help="Months after which a 过程性 matter is taken as finished.")
-    ] = DEFAULT_PROCESS_MONTHS,
+        int | None,
+        typer.Option(
+            min=1,
+            help="Months after which a 过程性 matter is taken as finished "
+            "(default: office.toml's adjust_process_months).",
+            show_default=False,
+        ),
+    ] = None,
     today: OptionalDay = None,
     by: ByOption = DEFAULT_USER,
     as_json: JsonOption = False,
@@ -41,6 +68,7 @@ def adjust_list(
     """Compute new suggestions, then list the open ones."""
     day = parse_day(today, "--today") if today else date.today()
     with open_archive() as archive:
+        threshold, process_months = _settings(archive, threshold, process_months)
         desk = _desk(archive)
         desk.refresh(day, threshold=threshold, process_months=process_months, by=by)
         rows = desk.list()
@@ -82,7 +110,7 @@ def adjust_accept(
     note: NoteOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Accept a suggestion: the document goes back to the review queue (the levels decide)."""
+    """Accept a suggestion: the decision is reopened (重新审查) and the levels decide again."""
     _decide(suggestion_id, SuggestionStatus.ACCEPTED, by, note, as_json)
 
 

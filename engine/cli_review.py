@@ -116,11 +116,11 @@ def review_list(
         return
     table = Table("id", "标题", "建议", "置信度", "待签", "需审核")
     for row in rows:
-        attribute = row["attribute"]
+        position = row["position"]  # under review (a reopened document's new question)
         table.add_row(
             str(row["id"]),
             str(row["title"] or ""),
-            Attribute(attribute).label if isinstance(attribute, str) else "",
+            str(position["label"]) if isinstance(position, dict) else "",
             f"{row['confidence']:.2f}" if row["confidence"] is not None else "",
             str(row["next_level"] or ""),
             "是" if row["needs_review"] else "",

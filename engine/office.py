@@ -4,7 +4,8 @@ Who signs (发文机关), the disclosure office's address and telephone, the bod
 that hear a 行政复议 or a 行政诉讼 (named in every reply's remedy paragraph), the
 机关代字 of the letters' 文号 and how to pay a fee. ``gongkai init`` writes the file
 with its fields empty; a letter is refused until the required ones are filled,
-because a reply ready for the seal cannot carry a placeholder.
+because a reply ready for the seal cannot carry a placeholder. It also holds the
+office's own settings of 动态调整 (``gongkai adjust``): whole numbers, not text.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import tomllib
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 
+from engine.adjust import DEFAULT_PROCESS_MONTHS, DEFAULT_THRESHOLD
 from engine.publication import DEFAULT_INDEX_PATTERN
 
 FILE_NAME = "office.toml"
@@ -44,6 +46,11 @@ publication_channels = ""  # other 主动公开 channels, e.g. 政府公报、�
 # The 索引号 of the 政府信息公开目录 (gongkai publish gives one to each document).
 org_code = ""              # 机构代码, e.g. 000014349
 index_pattern = "{org_code}/{year}-{seq:05d}"  # placeholders {org_code}, {year}, {seq}
+
+# 动态调整 (gongkai adjust list): whole numbers, without quotes.
+adjust_threshold = 3        # distinct applicants asking for the same 依申请公开 information
+                            # before it is proposed for 主动公开 (条例第四十四条)
+adjust_process_months = 12  # months after which a 过程性 withholding is proposed for re-review
 """
 
 
@@ -75,6 +82,9 @@ class Office:
     office_email: str = ""
     online_request_url: str = ""
     publication_channels: str = ""
+    # 动态调整 (engine.adjust): the settings of `gongkai adjust list` and the web desk.
+    adjust_threshold: int = DEFAULT_THRESHOLD
+    adjust_process_months: int = DEFAULT_PROCESS_MONTHS
 
     def context(self) -> dict[str, str]:
         """The letters' common variables (templates/README.md)."""
@@ -95,6 +105,8 @@ class Office:
 
 
 REQUIRED = tuple(f.name for f in fields(Office) if f.default is MISSING)
+# The settings that are counts, not text; each at least 1.
+NUMBERS = tuple(f.name for f in fields(Office) if isinstance(f.default, int))
 
 
 def parse_office(text: str, origin: str) -> Office:
@@ -107,17 +119,30 @@ def parse_office(text: str, origin: str) -> Office:
     unknown = sorted(set(data) - known)
     if unknown:
         raise OfficeError(f"{origin}: unknown field(s) {', '.join(unknown)}")
-    wrong = sorted(key for key, value in data.items() if not isinstance(value, str))
+    texts = {key: value for key, value in data.items() if key not in NUMBERS}
+    wrong = sorted(key for key, value in texts.items() if not isinstance(value, str))
     if wrong:
         raise OfficeError(f"{origin}: {', '.join(wrong)} must be text in quotes")
-    values = {key: value.strip() for key, value in data.items()}
+    numbers = {key: value for key, value in data.items() if key in NUMBERS}
+    # bool is an int to Python, but `true` is no count
+    bad = sorted(
+        key
+        for key, value in numbers.items()
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1
+    )
+    if bad:
+        raise OfficeError(
+            f"{origin}: {', '.join(bad)} must be a whole number of at least 1, without quotes "
+            f"(e.g. {bad[0]} = {getattr(Office, bad[0])})"
+        )
+    values = {key: value.strip() for key, value in texts.items()}
     empty = [name for name in REQUIRED if not values.get(name)]
     if empty:
         raise OfficeError(
             f"{origin}: fill in {', '.join(empty)} — letters print them "
             "(the signing agency, the 文号's 机关代字, the remedy bodies)"
         )
-    return Office(**values)
+    return Office(**values, **numbers)
 
 
 def load_office(home: Path) -> Office:

@@ -5,7 +5,12 @@ reviews (分管负责人审查), the principal approves (主要负责人批准).
 agency requires is configuration. A decision is final once every required level
 has signed the same position, in order; an override sets a new position and
 counts as the overriding level's signature (and overrules the levels below it).
-Every step is kept: the state is computed from the whole history.
+A decided document may be reopened (重新审查 — the seeds' 动态调整制度 第三、四条:
+withheld information is re-assessed and disclosed once circumstances change): the
+reopen names who, when and why, and starts a new round; signatures before it do
+not count toward the new decision, and the decision in force stays until the
+levels sign the next one. Every step is kept: the state is computed from the
+whole history.
 """
 
 from __future__ import annotations
@@ -37,6 +42,11 @@ class Level(StrEnum):
 class Action(StrEnum):
     CONFIRM = "confirm"  # 同意 the position under review
     OVERRIDE = "override"  # 改为 another attribute/reason
+    REOPEN = "reopen"  # 重新审查 a final decision: a new round on the position given
+
+    @property
+    def label(self) -> str:
+        return {"confirm": "同意", "override": "改定", "reopen": "重新审查"}[self.value]
 
 
 ALL_LEVELS: tuple[Level, ...] = tuple(Level)
@@ -80,6 +90,9 @@ class Position:
 
 @dataclass(frozen=True)
 class SignOff:
+    """One step of the history: a signature (confirm, override) or a reopen, which is
+    recorded at a level too (the reopening signer's; the desks use the lowest required)."""
+
     level: Level
     by: str
     at: datetime
@@ -96,6 +109,7 @@ class ReviewState:
     required: tuple[Level, ...]
     last_final: Position | None  # the latest position every required level signed
     signatures: tuple[SignOff, ...] = ()  # what each of ``signed`` rests on, in step
+    reopened: SignOff | None = None  # the reopen that started this round (None: the first)
 
     def signature_of(self, level: Level) -> SignOff | None:
         """The signature that counts for ``level`` (an override counts for the levels below)."""
@@ -116,13 +130,23 @@ class ReviewState:
 
 
 def _signed_after(state: ReviewState, signoff: SignOff) -> ReviewState:
+    if signoff.action is Action.REOPEN:  # a new round: nobody has signed its position yet
+        return ReviewState(
+            state.proposal, signoff.position, (), state.required, state.last_final, (), signoff
+        )
     if signoff.action is Action.OVERRIDE:
         overruled = tuple(lv for lv in state.required if lv.rank <= signoff.level.rank)
         signed, signatures = overruled, (signoff,) * len(overruled)
     else:
         signed, signatures = (*state.signed, signoff.level), (*state.signatures, signoff)
     after = ReviewState(
-        state.proposal, signoff.position, signed, state.required, state.last_final, signatures
+        state.proposal,
+        signoff.position,
+        signed,
+        state.required,
+        state.last_final,
+        signatures,
+        state.reopened,
     )
     if after.final:
         return replace(after, last_final=signoff.position)
@@ -144,6 +168,15 @@ def check(state: ReviewState, signoff: SignOff) -> None:
             f"本机关不设{level.label}签批 "
             f"(level {level.value} is not required here (required: {required}))"
         )
+    if signoff.action is Action.REOPEN:
+        if not state.final:
+            raise ReviewError(
+                "尚未签批完毕，无需重新审查 (only a final decision is reopened: "
+                "this document is still under review)"
+            )
+        if not (signoff.note or "").strip():
+            raise ReviewError("重新审查须写明理由 (a reopen needs a reason: --note)", "note")
+        return
     if signoff.action is Action.OVERRIDE:
         if not (signoff.note or "").strip():
             raise ReviewError("改定须写明理由 (an override needs a reason: --note)", "note")

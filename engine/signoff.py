@@ -3,8 +3,10 @@
 A thin shell around :mod:`engine.review` (the rules): it loads a document's
 history, asks the rules whether a signature may follow, and keeps the
 document's current 公开属性 in step: the latest final decision, else the proposal.
-The views (the queue, a document's review, its state) are plain data, shown by
-``gongkai review`` and the web desk alike.
+A reopen (重新审查) is a step of the same history, kept as a row beside the
+signatures, so everything that replays them (the publication clock's
+``final_decisions``) sees the new round. The views (the queue, a document's
+review, its state) are plain data, shown by ``gongkai review`` and the web desk alike.
 """
 
 from __future__ import annotations
@@ -235,6 +237,36 @@ def sign_document(
     return sign(session, document, signature, required)
 
 
+def reopen_document(
+    session: Session,
+    document_id: int,
+    *,
+    by: str,
+    why: str,
+    required: Sequence[Level],
+    position: Position | None = None,
+    at: datetime | None = None,
+) -> ReviewState:
+    """重新审查: put decided document ``document_id`` before the levels again, saying ``why``.
+
+    The new round reviews ``position`` (default: the decision in force) from the lowest
+    required level up; the decision stays in force until they sign the next one. The
+    reopen is recorded at that lowest level. :class:`ReviewError` unless it is final.
+    """
+    lowest = min(required, key=lambda level: level.rank)
+    return sign_document(
+        session,
+        document_id,
+        by=by,
+        level=lowest,
+        action=Action.REOPEN,
+        required=required,
+        position=position,
+        note=why,
+        at=at,
+    )
+
+
 def review_queue(session: Session, *, limit: int = 50) -> list[Document]:
     """Documents whose attribute awaits sign-off, those flagged for review first."""
     flagged = (
@@ -273,8 +305,16 @@ def position_view(position: Position | None) -> dict[str, object] | None:
     }
 
 
+def _reopen_view(state: ReviewState) -> dict[str, object] | None:
+    reopen = state.reopened
+    if reopen is None:
+        return None
+    return {"by": reopen.by, "at": reopen.at.isoformat(timespec="seconds"), "note": reopen.note}
+
+
 def state_view(state: ReviewState) -> dict[str, object]:
-    """Where a review stands: the position, who signed it at which level, what is next."""
+    """Where a review stands: the position, who signed it at which level, what is next;
+    ``reopened``: who reopened the decision for this round, when and why (else None)."""
     return {
         "position": position_view(state.position),
         "signed": [level.value for level in state.signed],
@@ -291,6 +331,7 @@ def state_view(state: ReviewState) -> dict[str, object]:
         "next_level": state.next_level.value if state.next_level else None,
         "final": state.final,
         "current": position_view(state.current),
+        "reopened": _reopen_view(state),
     }
 
 
@@ -319,6 +360,8 @@ def queue_view(
                 "needs_review": latest.needs_review if latest else None,
                 "confidence": latest.confidence if latest else None,
                 "next_level": state.next_level,
+                "position": position_view(state.position),  # under review: a reopen's
+                "reopened": _reopen_view(state),
             }
         )
     return rows
@@ -349,6 +392,7 @@ def review_view(
                 "by": s.by,
                 "level": s.level,
                 "action": s.action,
+                "action_label": Action(s.action).label,
                 "attribute": s.attribute,
                 "reason": s.reason,
                 "note": s.note,
@@ -366,6 +410,7 @@ __all__ = [
     "position_view",
     "queue_view",
     "record_proposal",
+    "reopen_document",
     "review_queue",
     "review_view",
     "sign",

@@ -86,3 +86,30 @@ def test_the_index_number_fields_are_optional_with_the_default_pattern() -> None
     assert parse_office(example, "office.toml").index_pattern == "{org_code}/{year}-{seq:05d}"
     with pytest.raises(OfficeError, match="org_code must be text"):
         parse_office(COMPLETE + "org_code = 14349\n", "office.toml")
+
+
+def test_the_adjust_settings_default_and_are_read_as_numbers() -> None:
+    office = parse_office(COMPLETE, "office.toml")
+    assert (office.adjust_threshold, office.adjust_process_months) == (3, 12)
+    custom = parse_office(COMPLETE + "adjust_threshold = 5\nadjust_process_months = 6\n", "o")
+    assert (custom.adjust_threshold, custom.adjust_process_months) == (5, 6)
+    # gongkai init shows both, with the defaults
+    assert "\nadjust_threshold = 3 " in EXAMPLE and "\nadjust_process_months = 12 " in EXAMPLE
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'adjust_threshold = "3"',
+        "adjust_threshold = 0",
+        "adjust_process_months = -1",
+        "adjust_process_months = 1.5",
+        "adjust_threshold = true",
+    ],
+)
+def test_the_adjust_settings_must_be_positive_whole_numbers(line: str) -> None:
+    name = line.split()[0]
+    with pytest.raises(
+        OfficeError, match=f"office.toml: {name} must be a whole number of at least"
+    ):
+        parse_office(f"{COMPLETE}{line}\n", "office.toml")

@@ -105,3 +105,58 @@ def test_withheld_needs_a_reason_to_be_signed_and_only_withheld_has_one() -> Non
     assert state.position == PROCESS
     with pytest.raises(ReviewError, match="only for 不予公开"):
         Position(Attribute.PROACTIVE, Reason.PROCESS_INFO)
+
+
+def reopen(level: Level, position: Position, note: str = "动态调整建议 1") -> SignOff:
+    return SignOff(level, f"{level.value}-name", AT, Action.REOPEN, position, note)
+
+
+def test_a_reopen_starts_a_new_round_and_the_decision_stays_in_force() -> None:
+    decided = [*map(confirm, Level)]
+    state = review_state(PROACTIVE, [*decided, reopen(Level.DRAFTER, PROCESS)])
+    assert not state.final and state.signed == () and state.next_level is Level.DRAFTER
+    assert (state.position, state.last_final, state.current) == (PROCESS, PROACTIVE, PROACTIVE)
+    assert state.reopened is not None and state.reopened.note == "动态调整建议 1"
+    # the signatures before the reopen do not count toward the new decision
+    with pytest.raises(ReviewError, match="signs before"):
+        review_state(
+            PROACTIVE, [*decided, reopen(Level.DRAFTER, PROACTIVE), confirm(Level.APPROVER)]
+        )
+    round_two = [reopen(Level.DRAFTER, PROCESS), *(confirm(level, PROCESS) for level in Level)]
+    state = review_state(PROACTIVE, [*decided, *round_two])
+    assert state.final and state.current == PROCESS and state.reopened == round_two[0]
+    assert [signature.action for signature in state.signatures] == [Action.CONFIRM] * 3
+
+
+def test_a_reopened_position_may_be_overridden_like_any_other() -> None:
+    history = [*map(confirm, Level), reopen(Level.DRAFTER, PROACTIVE)]
+    state = review_state(PROACTIVE, [*history, override(Level.REVIEWER, PROCESS)])
+    assert state.position == PROCESS and state.signed == (Level.DRAFTER, Level.REVIEWER)
+    assert state.current == PROACTIVE and state.reopened == history[-1]
+
+
+@pytest.mark.parametrize(
+    ("history", "message"),
+    [
+        ([reopen(Level.DRAFTER, PROACTIVE)], "still under review"),
+        ([confirm(Level.DRAFTER), reopen(Level.DRAFTER, PROACTIVE)], "still under review"),
+        ([*map(confirm, Level), reopen(Level.DRAFTER, PROACTIVE, note=" ")], "needs a reason"),
+        ([*map(confirm, Level), reopen(Level.DRAFTER, Position(Attribute.WITHHELD))], "reason"),
+        (
+            [*map(confirm, Level), reopen(Level.DRAFTER, PROCESS), reopen(Level.DRAFTER, PROCESS)],
+            "still under review",
+        ),
+    ],
+)
+def test_reopens_the_rules_refuse(history: list[SignOff], message: str) -> None:
+    with pytest.raises(ReviewError, match=message):
+        review_state(PROACTIVE, history)
+
+
+def test_a_reopen_is_recorded_at_a_required_level() -> None:
+    required = parse_levels("reviewer,approver")
+    decided = [confirm(Level.REVIEWER), confirm(Level.APPROVER)]
+    with pytest.raises(ReviewError, match="not required"):
+        review_state(PROACTIVE, [*decided, reopen(Level.DRAFTER, PROCESS)], required)
+    state = review_state(PROACTIVE, [*decided, reopen(Level.REVIEWER, PROCESS)], required)
+    assert state.next_level is Level.REVIEWER and Action.REOPEN.label == "重新审查"
