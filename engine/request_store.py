@@ -4,19 +4,52 @@ Each operation loads the request's facts, asks the rules, and writes the step,
 the request's new status and an audit event in one transaction: a step the
 rules refuse writes nothing. Letters are rendered, kept under generated/ with
 their checksum (each version a file of its own) and registered.
+
+The reply clock (答复期限) is not stored: the register keeps the events, and a
+request's deadline is :func:`engine.requests.deadline_of` of them, over the
+office's calendar. Working it out takes ~0.1–0.2 ms, and the dashboard ranks every
+open request by it on every view, so the deadlines worked out are remembered in
+the process (:func:`_deadline`), keyed by everything the computation reads: the
+day of receipt, the clock's events and the calendar's content (a digest of every
+year's holidays, make-up days and notice, :func:`calendar_digest`). A new step
+makes a new key, so nothing is ever invalidated by hand, and a key is never wrong:
+the computation is a pure function of it. Editing holidays.toml changes the digest
+on the next load of the desk (every web request loads it), so the clocks are worked
+out again; only the standing on a day (:func:`engine.deadlines.status`: overdue,
+due soon, working days left), cheap, is computed on every view, so a new day needs
+nothing forgotten either.
+
+Storing the due date in the register was the other way: it would skip reading the
+events, but each writer of events (the desk, bulk imports, the bench's registers)
+would have to keep it in step, and it would still go stale with the holidays file
+and need keying by the calendar all the same; a process-wide memo of a pure function
+has none of that to get wrong. Its cost: a process's first view of the dashboard
+works every open request's clock out once.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from engine.deadlines import USER_FILE_NAME, Calendar, Deadline, load_calendar, status
+from engine.deadlines import (
+    USER_FILE_NAME,
+    Calendar,
+    ClockEvent,
+    Deadline,
+    DeadlineStatus,
+    EventKind,
+    compute_deadline,
+    load_calendar,
+    status,
+)
 from engine.fees import FeeMethod, compute_fee
 from engine.letter_store import file_letter, letter_setup, letter_view
 from engine.letters import DocumentRef, Templates, request_context
@@ -59,7 +92,11 @@ from engine.requests import (
 PAGE_SIZE = 50  # requests on a page of the register
 NEWEST_FIRST = (Request.received.desc(), Request.id.desc())
 EVENT_FIELDS = (RequestEvent.step, RequestEvent.happened_on, RequestEvent.by, RequestEvent.detail)
+CLOCK_STEPS = tuple(kind.value for kind in EventKind)  # the steps that move the reply clock
 IN_CHUNK = 1000  # ids in one IN list: well under the databases' limits on bound parameters
+# Deadlines remembered per process (~1.4 KB each): every open request's many times over,
+# so that ranking them all never evicts the ones the next view needs.
+DEADLINES_KEPT = 10_000
 
 
 def _now() -> datetime:
@@ -69,9 +106,7 @@ def _now() -> datetime:
 def facts_of(row: Request, events: Sequence[Event] | None = None) -> RequestFacts:
     """The rules' view of a register row, with its own events unless they were loaded apart."""
     if events is None:
-        events = [
-            _event(event.step, event.happened_on, event.by, event.detail) for event in row.events
-        ]
+        events = _events_of(row)
     return RequestFacts(
         row.number,
         row.received,
@@ -86,6 +121,34 @@ def facts_of(row: Request, events: Sequence[Event] | None = None) -> RequestFact
     )
 
 
+def calendar_digest(calendar: Calendar) -> str:
+    """The calendar's content as a digest: every year's holidays, make-up days and notice.
+
+    Two loads of the same holiday files give the same digest; any edit, another.
+    """
+    digest = hashlib.sha256()
+    for year in calendar.arrangements:
+        holidays = sorted(day.toordinal() for day in year.holidays)
+        workdays = sorted(day.toordinal() for day in year.make_up_workdays)
+        digest.update(f"{year.year}|{holidays}|{workdays}|{year.source}\n".encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class _KeyedCalendar:
+    """A calendar that compares by its digest: the deadlines worked out over one load of
+    the holiday files are found again over the next load of the same files."""
+
+    digest: str
+    calendar: Calendar = field(compare=False)
+
+
+@lru_cache(maxsize=DEADLINES_KEPT)
+def _deadline(calendar: _KeyedCalendar, received: date, clock: tuple[ClockEvent, ...]) -> Deadline:
+    """deadline_of, remembered: the same day of receipt, events and calendar, the same clock."""
+    return compute_deadline(received, clock, calendar.calendar)
+
+
 @dataclass
 class RequestDesk:
     """Requests as the CLI and the web desk use them; ``today`` is injectable for tests."""
@@ -94,10 +157,20 @@ class RequestDesk:
     home: Path
     calendar: Calendar
     today: Callable[[], date] = date.today
+    _keyed: _KeyedCalendar | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def open(cls, sessions: sessionmaker[Session], home: Path) -> RequestDesk:
         return cls(sessions, home, load_calendar(home / USER_FILE_NAME))
+
+    def deadline(self, received: date, events: Sequence[Event]) -> Deadline:
+        """The reply deadline of a request received on ``received`` with these events:
+        :func:`engine.requests.deadline_of`, remembered for this calendar (module docstring)."""
+        if self._keyed is None or self._keyed.calendar is not self.calendar:
+            # Digested once per desk, and again only if the calendar is replaced.
+            self._keyed = _KeyedCalendar(calendar_digest(self.calendar), self.calendar)
+        clock = tuple(step for event in events if (step := event.clock_event()) is not None)
+        return _deadline(self._keyed, received, clock)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -119,17 +192,22 @@ class RequestDesk:
         full: bool = False,
         events: Sequence[Event] | None = None,
         deadline: Deadline | None = None,
+        standing: DeadlineStatus | None = None,
     ) -> dict[str, object]:
         """A request as plain data (--json); ``full`` adds events, documents and letters.
 
-        ``events``: the request's events, when loaded apart (a list loads them all at once);
-        ``deadline``: its clock, when already worked out from them.
+        ``events``: the request's events, when loaded apart (a list loads them all at once;
+        a view that is not ``full`` needs only those that move the clock);
+        ``deadline``: its clock, and ``standing``: how that stands today, when already
+        worked out from them.
         """
-        facts = facts_of(row, events)
         if deadline is None:
-            deadline = deadline_of(facts, self.calendar)
-        # An answered request is not due: counting its days to today would be wasted work.
-        standing = None if row.decision else status(deadline, self.today(), self.calendar)
+            deadline = self.deadline(row.received, _events_of(row) if events is None else events)
+        if row.decision:
+            # An answered request is not due: counting its days to today would be wasted work.
+            standing = None
+        elif standing is None:
+            standing = status(deadline, self.today(), self.calendar)
         standing_code = standing.status.value if standing else RequestStatus.DECIDED.value
         data: dict[str, object] = {
             "number": row.number,
@@ -157,6 +235,7 @@ class RequestDesk:
             "on_time": _on_time(row, deadline),
         }
         if full:
+            facts = facts_of(row, events)
             data.update(
                 contact=row.contact,
                 id_number=row.id_number,
@@ -256,14 +335,15 @@ class RequestDesk:
 
     def _views(self, session: Session, query: Select[tuple[Request]]) -> list[dict[str, object]]:
         """The rows of ``query`` as views, their events read as plain rows alongside."""
-        rows, events = self._with_events(session, query)
+        rows, events = self._with_clock_events(session, query)
         return [self.view(row, events=events[row.id]) for row in rows]
 
     @staticmethod
-    def _with_events(
+    def _with_clock_events(
         session: Session, query: Select[tuple[Request]]
     ) -> tuple[Sequence[Request], dict[int, list[Event]]]:
-        """The rows of ``query`` and their events, read as plain rows in bulk.
+        """The rows of ``query`` and the events of each that move its clock, read as plain
+        rows in bulk: all a list's views need of the events.
 
         ORM objects for every event of every open request were most of the dashboard's
         allocations, and so of the garbage collections that stalled it.
@@ -274,7 +354,10 @@ class RequestDesk:
         for start in range(0, len(ids), IN_CHUNK):
             loaded = (
                 select(RequestEvent.request_id, *EVENT_FIELDS)
-                .where(RequestEvent.request_id.in_(ids[start : start + IN_CHUNK]))
+                .where(
+                    RequestEvent.request_id.in_(ids[start : start + IN_CHUNK]),
+                    RequestEvent.step.in_(CLOCK_STEPS),
+                )
                 .order_by(RequestEvent.id)
             )
             for request_id, *event in session.execute(loaded):
@@ -285,20 +368,20 @@ class RequestDesk:
         self, query: Select[tuple[Request]], due_within: int | None, overdue: bool
     ) -> list[dict[str, object]]:
         """The open requests of ``query`` that are overdue or due soon, the earliest due first."""
-        # Urgency is computed, not stored: every open request is ranked by its clock, and
-        # only the urgent few are made into views.
+        # Urgency is computed, not stored: every open request is ranked by its clock (each
+        # worked out once, see the module docstring), and only the urgent few become views.
         open_requests = query.where(Request.decided_on.is_(None)).order_by(*NEWEST_FIRST)
         today = self.today()
         with self.sessions() as session:
-            rows, events = self._with_events(session, open_requests)
+            rows, events = self._with_clock_events(session, open_requests)
             urgent = []
             for row in rows:
-                deadline = deadline_of(facts_of(row, events[row.id]), self.calendar)
+                deadline = self.deadline(row.received, events[row.id])
                 standing = status(deadline, today, self.calendar)
                 if _is_urgent(
                     standing.status.value, standing.working_days_left, due_within, overdue
                 ):
-                    urgent.append(self.view(row, events=events[row.id], deadline=deadline))
+                    urgent.append(self.view(row, deadline=deadline, standing=standing))
         urgent.sort(key=lambda view: (view["due"] is None, view["due"] or ""))
         return urgent
 
@@ -493,6 +576,10 @@ def _letter(letter: Letter, number: str) -> dict[str, object]:
 
 def _event(step: str, on: date, by: str, detail: dict[str, object]) -> Event:
     return Event(Step(step), on, by, detail)
+
+
+def _events_of(row: Request) -> list[Event]:
+    return [_event(event.step, event.happened_on, event.by, event.detail) for event in row.events]
 
 
 def _filtered(status_filter: str | None, year: int | None) -> Select[tuple[Request]]:

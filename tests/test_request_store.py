@@ -6,32 +6,42 @@ import hashlib
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from engine import request_store
 from engine.archive import Archive
 from engine.cli import app
 from engine.config import Settings
+from engine.deadlines import USER_FILE_NAME, Deadline, compute_deadline, load_calendar
 from engine.fees import FeeMethod
 from engine.letters import SAMPLE_OFFICE
 from engine.office import EXAMPLE, FILE_NAME
 from engine.outcomes import Outcome
-from engine.register.models import AuditEvent, Letter, RequestEvent
-from engine.request_store import RequestDesk
+from engine.register.models import AuditEvent, Letter, Request, RequestEvent
+from engine.request_store import RequestDesk, facts_of
 from engine.requests import (
     Decision,
     Event,
     NewRequest,
     RequestError,
     Step,
+    consultation,
+    consultation_reply,
+    correction_notice,
+    deadline_of,
+    extension,
     new_request,
+    payment,
     withheld_parts,
 )
 from tests.builders import build_docx
 from tests.conftest import invoke_json
+from tests.test_deadlines import toml_year
 from tests.test_signoff import statements
 
 TODAY = date(2026, 11, 23)
@@ -262,6 +272,114 @@ def test_the_dashboard_ranks_the_open_requests_in_the_same_few_queries(archive: 
     assert dashboard == {"overdue": desk.list(overdue=True), "due_soon": desk.list(due_within=5)}
     assert [len(dashboard["overdue"]), len(dashboard["due_soon"])] == [2, 2]
     assert dashboard["overdue"][0]["due"] < dashboard["overdue"][1]["due"]  # type: ignore[operator]
+
+
+# --- the reply clock, worked out once and remembered (engine.request_store) ----------------
+
+
+def the_rules(archive: Archive, desk: RequestDesk, number: str) -> Deadline:
+    """The request's deadline computed afresh from the register, as the rules compute it."""
+    with archive.sessions() as session:
+        row = session.scalar(select(Request).where(Request.number == number))
+        assert row is not None
+        return deadline_of(facts_of(row), desk.calendar)
+
+
+def assert_the_desk_shows(archive: Archive, desk: RequestDesk, number: str) -> None:
+    """Every way the desk shows the clock (the page, the register, the ranking) is the rules'."""
+    rules = the_rules(archive, desk, number)
+    shown = desk.show(number)
+    (listed,) = (view for view in desk.list() if view["number"] == number)
+    due = rules.due.isoformat() if rules.due else None
+    for view in (shown, listed):
+        assert view["due"] == due
+        assert view["deadline_state"] == rules.state.value
+        assert view["warnings"] == [warning.message for warning in rules.warnings]
+    assert shown["explanation"] == list(rules.explanation)
+    if shown["decided_on"] is not None:
+        assert listed["on_time"] == (due is not None and str(shown["decided_on"]) <= due)
+    elif due is not None:  # ranked by the clock (none runs while the 补正 is awaited)
+        ranked = desk.list(due_within=1000, overdue=True)
+        assert [view for view in ranked if view["number"] == number] == [listed]
+
+
+def test_the_remembered_clock_is_the_rules_after_every_kind_of_event(archive: Archive) -> None:
+    desk = desk_of(archive)
+    number = str(desk.add(request(date(2026, 9, 28)), "王丽")["number"])  # across 国庆
+    assert_the_desk_shows(archive, desk, number)
+    steps = [
+        correction_notice(date(2026, 9, 29), "王丽", "请说明文号"),
+        Event(Step.CORRECTION_RECEIVED, date(2026, 10, 12), "王丽"),  # the period restarts
+        consultation(date(2026, 10, 13), "王丽", "某建设公司"),
+        consultation_reply(date(2026, 10, 16), "王丽", "某建设公司"),
+        Event(Step.FEE_NOTICE_SENT, date(2026, 10, 19), "王丽", {"amount_due": 200}),
+        payment(date(2026, 10, 22), "王丽", 200),
+        extension(date(2026, 11, 2), "王丽", 20, "李强", "需逐页审查"),
+    ]
+    dues = []
+    for step in steps:
+        desk.record(number, step)
+        assert_the_desk_shows(archive, desk, number)
+        dues.append(desk.show(number)["due"])
+    # No period while the 补正 is awaited; 20 working days from its arrival (国庆 behind it);
+    # an open wait counts its whole period (15, then 20 working days) until it is answered.
+    assert dues == [
+        None, "2026-11-09", "2026-11-30", "2026-11-12", "2026-12-10", "2026-11-17", "2026-12-15"
+    ]  # fmt: skip
+    desk.decide(number, Decision(Outcome.GRANTED, date(2026, 11, 20), "李强"))
+    assert_the_desk_shows(archive, desk, number)
+
+
+def test_a_clock_is_worked_out_once_until_its_events_or_the_holidays_change(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = desk_of(archive)
+    fresh = str(desk.add(request(date(2026, 11, 20)), "王丽")["number"])
+    desk.add(request(date(2026, 9, 28)), "王丽")
+    consulting = str(desk.add(request(date(2026, 11, 2)), "王丽")["number"])
+    worked_out: list[date] = []
+
+    def counted(received: date, *rest: Any) -> Deadline:
+        worked_out.append(received)
+        return compute_deadline(received, *rest)
+
+    monkeypatch.setattr(request_store, "compute_deadline", counted)
+    request_store._deadline.cache_clear()  # the memo is the process's: other tests filled it
+    desk.dashboard(5)
+    assert len(worked_out) == 3, "a process's first view works every open clock out"
+    worked_out.clear()
+    again = desk_of(archive)  # the next web request: the same files, loaded again
+    (seen,) = (view for view in again.list() if view["number"] == fresh)
+    assert (seen["due"], seen["working_days_left"]) == ("2026-12-18", 19)
+    again.dashboard(5)
+    assert worked_out == []
+
+    later = desk_of(archive)
+    later.today = lambda: date(2026, 12, 21)  # a new day: only the standing is counted again
+    (overdue,) = (view for view in later.dashboard(5)["overdue"] if view["number"] == fresh)
+    assert (overdue["standing"], overdue["working_days_left"]) == ("overdue", -1)
+    assert worked_out == []
+
+    again.record(consulting, consultation(date(2026, 11, 23), "王丽", "某公司"))
+    again.dashboard(5)
+    assert worked_out == [date(2026, 11, 2)], "the new step's clock, once"
+
+    # The office adds a day off on Tuesday 12-01 (the whole year, as its file must give it).
+    worked_out.clear()
+    year = next(a for a in load_calendar().arrangements if a.year == 2026)
+    holidays = archive.settings.home / USER_FILE_NAME
+    holidays.write_text(
+        toml_year(2026, "2026年节假日安排及本地节日（测试用）", year.holidays | {date(2026, 12, 1)},
+                  year.make_up_workdays),
+        encoding="utf-8",
+    )  # fmt: skip
+    edited = desk_of(archive)
+    assert worked_out == [], "loading the calendar works nothing out"
+    edited.dashboard(5)
+    assert len(worked_out) == 3, "every open request's clock, under the new calendar"
+    assert the_rules(archive, edited, fresh).due == date(2026, 12, 21)  # a day later
+    assert_the_desk_shows(archive, edited, fresh)
+    assert desk.show(fresh)["due"] == "2026-12-18", "a desk keeps the calendar it loaded"
 
 
 def test_the_register_comes_a_page_at_a_time_newest_first(archive: Archive) -> None:

@@ -14,10 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from engine.deadlines import USER_FILE_NAME, load_calendar
 from engine.register.audit import audit
 from engine.register.models import AuditEvent, Document, Letter
 from engine.requests import new_request
 from tests.builders import build_docx
+from tests.test_deadlines import toml_year
 from tests.test_signoff import statements
 from tests.webdesk import USERS, Desk, file_documents, post_form
 
@@ -429,6 +431,33 @@ def test_the_dashboard_lists_an_overdue_request(desk: Desk) -> None:
     assert late in everything and fresh in everything
     by_year = client.get("/requests", params={"year": str(TODAY.year - 5)}).text
     assert "没有符合条件的申请" in by_year.split('id="all"', 1)[1]
+
+
+def test_the_dashboard_follows_an_edit_of_the_holidays_file(desk: Desk) -> None:
+    client = desk.client("clerk")
+    number = register(client, received=TODAY.isoformat())
+
+    def due_shown() -> str:
+        everything = client.get("/requests").text.split('id="all"', 1)[1]
+        (row,) = (row for row in everything.split("<tr>") if f'href="/requests/{number}"' in row)
+        found = re.search(r"(\d{4}-\d{2}-\d{2}) <small>", row)
+        assert found, row
+        return found[1]
+
+    calendar = desk.archive.requests().calendar
+    assert due_shown() == calendar.add_working_days(TODAY, 20).isoformat()
+    assert due_shown() == calendar.add_working_days(TODAY, 20).isoformat(), "remembered"
+    # The office gives a working day inside the period off (its year copied whole).
+    day_off = calendar.add_working_days(TODAY, 10)
+    year = next((a for a in calendar.arrangements if a.year == day_off.year), None)
+    holidays, make_up = (year.holidays, year.make_up_workdays) if year else (set(), set())
+    user_file = desk.settings.home / USER_FILE_NAME
+    user_file.write_text(
+        toml_year(day_off.year, "本地节日（测试用）", holidays | {day_off}, make_up), "utf-8"
+    )
+    later = load_calendar(user_file).add_working_days(TODAY, 20)
+    assert later > calendar.add_working_days(TODAY, 20)
+    assert due_shown() == later.isoformat()
 
 
 def add_requests(desk: Desk, count: int, received: date) -> list[str]:
