@@ -12,13 +12,18 @@ requests behind it:
   their reply deadline (第三十三条), and the requests still open at the period's
   end whose deadline had passed;
 * 三、审核: the sign-offs of the period by level, the overrides (改为) among them,
-  and the decisions on a 公开属性 made final in the period.
+  the decisions reopened (重新审查) and those on a 公开属性 made final in the period;
+* 四、有效性标注: the repeals and amendments of published documents whose
+  re-marking deadline in the catalog (20 working days, 动态调整制度第五条;
+  :func:`engine.publication.remarked_on`) fell in the period — re-marked on time,
+  late, or not re-marked and overdue at the cut-off — by 废止 and 修改, and in total.
 
 Like the annual report, every rule looks at the period's end and no later (or
 at today, in a period not yet over: the *cut-off*): a publication, decision,
-reply or clock event after it is not known to the report, so the report of a
-closed period computed again later gives the same figures. A document is on the
-publication clock if it was finally 主动公开 by the cut-off.
+reply, clock event, validity change or catalog export after it is not known to
+the report, so the report of a closed period computed again later gives the same
+figures. A document is on the publication clock if it was finally 主动公开 by the
+cut-off.
 
 Pure functions over plain records; :mod:`engine.compliance_store` reads them
 from the register, :mod:`engine.cli_compliance` prints and writes the report.
@@ -31,15 +36,28 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from copy import deepcopy
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 import docx
+from docx.document import Document as DocxDocument
+from docx.oxml import OxmlElement
 
 from engine.codes import REGULATION
 from engine.deadlines import Calendar, ClockError, ClockEvent, compute_deadline
-from engine.publication import FinalDecision, PublicationStatus, clock_start, publication_due
+from engine.publication import (
+    CatalogExport,
+    ChangeKind,
+    ClockStart,
+    FinalDecision,
+    PublicationStatus,
+    clock_start,
+    publication_due,
+    remarked_on,
+    remarking_due,
+)
 from engine.review import Action, Level
 
 
@@ -196,6 +214,24 @@ class FinalRecord:
 
 
 @dataclass(frozen=True)
+class ChangeRecord:
+    """A repeal or amendment of a published document (one with an 索引号), as recorded:
+    ``recorded_at`` and the office's day of it, ``published_on`` the document's first
+    publication and ``index_year`` its 索引号's year."""
+
+    document_id: int
+    title: str
+    doc_number: str
+    kind: ChangeKind
+    by_document: int
+    effective_on: date
+    recorded_at: datetime
+    recorded_on: date
+    published_on: date
+    index_year: int
+
+
+@dataclass(frozen=True)
 class Records:
     """What :func:`build_compliance` counts, read by :func:`engine.compliance_store.records_for`."""
 
@@ -203,6 +239,8 @@ class Records:
     requests: tuple[RequestRecord, ...]
     signoffs: tuple[SignOffRecord, ...]
     finals: tuple[FinalRecord, ...]
+    changes: tuple[ChangeRecord, ...] = ()
+    exports: tuple[CatalogExport, ...] = ()
 
 
 # --- the report -----------------------------------------------------------------------
@@ -255,6 +293,7 @@ TITLE = "政府信息公开工作考核情况"
 PUBLICATION_SECTION = "一、主动公开"
 REPLY_SECTION = "二、依申请公开答复"
 REVIEW_SECTION = "三、公开属性审核"
+REMARKING_SECTION = "四、目录有效性标注"
 ALL = "合计"
 NO_ISSUER = "（发文机关不详）"
 PUBLICATION_LABELS = tuple(
@@ -269,7 +308,9 @@ PUBLICATION_LABELS = tuple(
 REPLY_ON_TIME, REPLY_LATE = "按时答复", "逾期答复"
 REPLY_UNKNOWN = "答复期限不明"  # answered while the clock waited for a 补正 that never came
 OPEN_OVERDUE = "期末逾期未答复"
-SIGNED, OVERRIDDEN, MADE_FINAL = "签批", "其中改为", "确定公开属性"
+SIGNED, OVERRIDDEN, REOPENED, MADE_FINAL = "签批", "其中改为", "重新审查", "确定公开属性"
+REMARKED_ON_TIME, REMARKED_LATE, REMARK_OVERDUE = "按时重新标注", "逾期重新标注", "期末逾期未标注"
+REMARKING_LABELS = (REMARKED_ON_TIME, REMARKED_LATE, REMARK_OVERDUE)
 
 
 def build_compliance(
@@ -277,13 +318,15 @@ def build_compliance(
 ) -> ComplianceReport:
     """The report of ``period`` as known on ``today`` (the module docstring says how)."""
     cutoff = cutoff_of(period, today)
+    deadlines = _Deadlines(calendar)
     return ComplianceReport(
         period,
         cutoff,
         (
-            _publication(period, cutoff, records.documents, calendar),
-            _replies(period, cutoff, records.requests, calendar),
+            _publication(period, cutoff, records.documents, deadlines),
+            _replies(period, cutoff, records.requests, deadlines),
             _reviews(period, cutoff, records.signoffs, records.finals),
+            _remarking(period, cutoff, records.changes, records.exports, calendar),
         ),
     )
 
@@ -291,16 +334,49 @@ def build_compliance(
 def document_due(record: DocumentRecord, cutoff: date, calendar: Calendar) -> date | None:
     """The publication deadline as the register stood on ``cutoff``; None when the document
     was not finally 主动公开 by then."""
-    start = clock_start(record.issue_date, [d for d in record.decisions if d.on <= cutoff])
-    return None if start is None else publication_due(start, calendar).due
+    return _Deadlines(calendar).publication(record, cutoff)
+
+
+def request_due(record: RequestRecord, cutoff: date, calendar: Calendar) -> date | None:
+    """The reply deadline from the clock events known on ``cutoff``; None while a 补正 is
+    awaited (第三十条)."""
+    return _Deadlines(calendar).reply(record, cutoff)
+
+
+class _Deadlines:
+    """:func:`document_due` and :func:`request_due` on one calendar, each deadline counted
+    once: a year's thousands of documents and requests start their clocks on a few
+    hundred days."""
+
+    def __init__(self, calendar: Calendar) -> None:
+        self.calendar = calendar
+        self._publication: dict[ClockStart, date] = {}
+        self._reply: dict[tuple[date, tuple[ClockEvent, ...]], date | None] = {}
+
+    def publication(self, record: DocumentRecord, cutoff: date) -> date | None:
+        start = clock_start(record.issue_date, [d for d in record.decisions if d.on <= cutoff])
+        if start is None:
+            return None
+        if start not in self._publication:
+            self._publication[start] = publication_due(start, self.calendar).due
+        return self._publication[start]
+
+    def reply(self, record: RequestRecord, cutoff: date) -> date | None:
+        key = (record.received, tuple(event for event in record.clock if event.on <= cutoff))
+        if key not in self._reply:
+            self._reply[key] = compute_deadline(*key, self.calendar).due
+        return self._reply[key]
 
 
 def _publication(
-    period: ReportPeriod, cutoff: Cutoff, documents: Iterable[DocumentRecord], calendar: Calendar
+    period: ReportPeriod,
+    cutoff: Cutoff,
+    documents: Iterable[DocumentRecord],
+    deadlines: _Deadlines,
 ) -> Section:
     by_issuer: dict[str, dict[str, list[Item]]] = {}
     for record in documents:
-        due = document_due(record, cutoff.day, calendar)
+        due = deadlines.publication(record, cutoff.day)
         if due is None or not period.first <= due <= period.last:
             continue
         published = record.first_published
@@ -328,15 +404,8 @@ def _publication(
     return Section(PUBLICATION_SECTION, tuple(figures))
 
 
-def request_due(record: RequestRecord, cutoff: date, calendar: Calendar) -> date | None:
-    """The reply deadline from the clock events known on ``cutoff``; None while a 补正 is
-    awaited (第三十条)."""
-    events = [event for event in record.clock if event.on <= cutoff]
-    return compute_deadline(record.received, events, calendar).due
-
-
 def _replies(
-    period: ReportPeriod, cutoff: Cutoff, requests: Iterable[RequestRecord], calendar: Calendar
+    period: ReportPeriod, cutoff: Cutoff, requests: Iterable[RequestRecord], deadlines: _Deadlines
 ) -> Section:
     found: dict[str, list[Item]] = {
         label: [] for label in (REPLY_ON_TIME, REPLY_LATE, REPLY_UNKNOWN, OPEN_OVERDUE)
@@ -349,7 +418,7 @@ def _replies(
         if record.received > cutoff.day or (decided is not None and decided < period.first):
             continue  # not yet received, or answered before the period
         try:
-            due = request_due(record, cutoff.day, calendar)
+            due = deadlines.reply(record, cutoff.day)
         except ClockError as error:
             broken.append(f"{record.number}: its reply clock cannot be run: {error}")
             continue
@@ -376,19 +445,30 @@ def _reviews(
     signoffs: Iterable[SignOffRecord],
     finals: Iterable[FinalRecord],
 ) -> Section:
-    signed: dict[Level, list[SignOffRecord]] = {level: [] for level in Level}
+    signed: list[tuple[Level, Action, Item]] = []
+    reopened: list[Item] = []
     for signoff in signoffs:
-        if period.first <= signoff.day <= cutoff.day:
-            signed[signoff.level].append(signoff)
+        if not period.first <= signoff.day <= cutoff.day:
+            continue
+        item = Item(
+            str(signoff.document_id),
+            _name(signoff.doc_number, signoff.title),
+            signoff.day,
+            note=f"{signoff.by}（{signoff.level.label}，{_ACTION_LABELS[signoff.action]}）",
+        )
+        if signoff.action is Action.REOPEN:
+            reopened.append(item)  # 重新审查 signs no position: not a 签批
+        else:
+            signed.append((signoff.level, signoff.action, item))
+    # Sorted once: each level's list is in the order of the whole (the sort is stable).
+    signed.sort(key=lambda row: _order(row[2]))
+    groups = [(level.label, [row for row in signed if row[0] is level]) for level in Level]
     figures: list[Figure] = []
-    for level, rows in signed.items():
-        figures.append(Figure(level.label, SIGNED, _signoff_items(rows)))
-        overrides = [row for row in rows if row.action is Action.OVERRIDE]
-        figures.append(Figure(level.label, OVERRIDDEN, _signoff_items(overrides)))
-    everyone = [row for rows in signed.values() for row in rows]
-    figures.append(Figure(ALL, SIGNED, _signoff_items(everyone)))
-    overrides = [row for row in everyone if row.action is Action.OVERRIDE]
-    figures.append(Figure(ALL, OVERRIDDEN, _signoff_items(overrides)))
+    for group, rows in [*groups, (ALL, signed)]:
+        figures.append(Figure(group, SIGNED, tuple(item for _, _, item in rows)))
+        overrides = (item for _, action, item in rows if action is Action.OVERRIDE)
+        figures.append(Figure(group, OVERRIDDEN, tuple(overrides)))
+    figures.append(Figure(ALL, REOPENED, _sorted(reopened)))
     made_final = [
         Item(
             str(final.document_id),
@@ -403,19 +483,46 @@ def _reviews(
     return Section(REVIEW_SECTION, tuple(figures))
 
 
-def _signoff_items(rows: Sequence[SignOffRecord]) -> tuple[Item, ...]:
-    return _sorted(
-        Item(
-            str(row.document_id),
-            _name(row.doc_number, row.title),
-            row.day,
-            note=f"{row.by}（{row.level.label}，{_ACTION_LABELS[row.action]}）",
-        )
-        for row in rows
-    )
+def _remarking(
+    period: ReportPeriod,
+    cutoff: Cutoff,
+    changes: Iterable[ChangeRecord],
+    exports: Sequence[CatalogExport],
+    calendar: Calendar,
+) -> Section:
+    known = [export for export in exports if export.day <= cutoff.day]
+    by_kind: dict[ChangeKind, dict[str, list[Item]]] = {
+        kind: {label: [] for label in REMARKING_LABELS} for kind in ChangeKind
+    }
+    for change in changes:
+        if change.recorded_on > cutoff.day or change.published_on > cutoff.day:
+            continue  # not known at the cut-off, or not yet in the catalog
+        due = remarking_due(change.effective_on, calendar).due
+        if not period.first <= due <= period.last:
+            continue
+        day = remarked_on(change.recorded_at, change.effective_on, change.index_year, known)
+        if day is not None:
+            label = REMARKED_LATE if day > due else REMARKED_ON_TIME
+        elif cutoff.overdue(due):
+            label = REMARK_OVERDUE
+        else:
+            continue  # not yet due
+        note = f"{change.effective_on.isoformat()}被文件{change.by_document}{change.kind.label}"
+        item = Item(str(change.document_id), _name(change.doc_number, change.title), day, due, note)
+        by_kind[change.kind][label].append(item)
+    figures = [
+        Figure(kind.label, label, _sorted(row[label]))
+        for kind, row in by_kind.items()
+        for label in REMARKING_LABELS
+    ]
+    figures += [
+        Figure(ALL, label, _sorted(i for row in by_kind.values() for i in row[label]))
+        for label in REMARKING_LABELS
+    ]
+    return Section(REMARKING_SECTION, tuple(figures))
 
 
-_ACTION_LABELS = {Action.CONFIRM: "同意", Action.OVERRIDE: "改为"}
+_ACTION_LABELS = {Action.CONFIRM: "同意", Action.OVERRIDE: "改为", Action.REOPEN: "重新审查"}
 
 
 def _name(doc_number: str, title: str) -> str:
@@ -423,17 +530,16 @@ def _name(doc_number: str, title: str) -> str:
 
 
 def _sorted(items: Iterable[Item]) -> tuple[Item, ...]:
+    return tuple(sorted(items, key=_order))
+
+
+def _order(item: Item) -> tuple[date, date, int, str]:
     """By day, then reference: document ids in numeric order, 申请编号 as written."""
-    return tuple(
-        sorted(
-            items,
-            key=lambda item: (
-                item.day or date.max,
-                item.due or date.max,
-                int(item.ref) if item.ref.isdigit() else 0,
-                item.ref,
-            ),
-        )
+    return (
+        item.day or date.max,
+        item.due or date.max,
+        int(item.ref) if item.ref.isdigit() else 0,
+        item.ref,
     )
 
 
@@ -536,11 +642,30 @@ def report_docx(report: ComplianceReport) -> bytes:
             if not figure.items or _repeats(section, figure):
                 continue  # 合计 repeats the groups' lists
             document.add_paragraph(f"{figure.group} · {figure.label}（{figure.count}）")
-            for item in figure.items:
-                document.add_paragraph(_item_line(item), style="List Bullet")
+            _add_bullets(document, (_item_line(item) for item in figure.items))
     written = io.BytesIO()
     document.save(written)
     return written.getvalue()
+
+
+def _add_bullets(document: DocxDocument, lines: Iterable[str]) -> None:
+    """``lines`` as "List Bullet" paragraphs at the end of the body, each on one line.
+
+    Copies of one paragraph made by python-docx: its add_paragraph looks for the body's
+    end among all its children and for the style by name each time, and sets text a
+    character at a time — minutes for the tens of thousands of items of a year.
+    """
+    template = OxmlElement("w:p")
+    template.style = document.styles["List Bullet"].style_id
+    template.add_r().text = " "  # a w:t that keeps its spaces
+    end = document.element.body.sectPr
+    for line in lines:
+        paragraph = deepcopy(template)
+        paragraph[-1][-1].text = _BREAKS.sub(" ", line)  # the run's w:t
+        end.addprevious(paragraph)
+
+
+_BREAKS = re.compile(r"[\t\r\n]")
 
 
 def _repeats(section: Section, figure: Figure) -> bool:

@@ -2,14 +2,16 @@
 
 A handful of queries whatever the size of the register:
 
-* documents: those finally 主动公开 now, and those signed after the cut-off (their
-  attribute on the cut-off may have differed), with their final decisions
-  (replayed from the sign-offs as the publication desk replays them) and their
-  first publication;
+* documents: those whose decision in force is 主动公开 now (reopened ones included),
+  and those signed after the cut-off (their attribute on the cut-off may have
+  differed), with their final decisions (replayed from the sign-offs as the
+  publication desk replays them) and their first publication;
 * requests: received by the cut-off and not answered before the period, with
   the events that move the reply clock;
 * sign-offs given around the period (the day is the office's, filtered by the
-  pure core), and the final decisions of the documents they signed.
+  pure core), and the final decisions of the documents they signed;
+* the validity changes of documents with an 索引号 and the catalog exports (the
+  audit log's ``catalog.export`` events) recorded by the cut-off.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.codes import Attribute
 from engine.compliance import (
+    ChangeRecord,
     ComplianceError,
     ComplianceReport,
     DocumentRecord,
@@ -37,8 +40,18 @@ from engine.compliance import (
     report_docx,
 )
 from engine.deadlines import USER_FILE_NAME, EventKind, load_calendar
-from engine.publication_store import final_decisions
-from engine.register.models import Document, Publication, Request, RequestEvent, SignOff
+from engine.publication import CatalogExport, ChangeKind
+from engine.publication_store import EXPORT_ACTION, collector_paused, final_decisions
+from engine.register.models import (
+    AuditEvent,
+    Document,
+    IndexNumber,
+    Publication,
+    Request,
+    RequestEvent,
+    SignOff,
+    ValidityChange,
+)
 from engine.requests import Event, Step
 from engine.review import Action, Level
 from engine.store import replace_file
@@ -48,9 +61,14 @@ _CLOCK_STEPS = tuple(kind.value for kind in EventKind)
 _ZONE_MARGIN = timedelta(days=1)
 
 
+def _aware(at: datetime) -> datetime:
+    # SQLite gives back the UTC time without its zone.
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
 def _day(at: datetime) -> date:
-    # SQLite gives back the UTC time without its zone; the day is the office's.
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone().date()
+    """The office's day of ``at``."""
+    return _aware(at).astimezone().date()
 
 
 def _utc(day: date) -> datetime:
@@ -69,12 +87,29 @@ def records_for(
         ).where(
             or_(
                 (Document.attribute == Attribute.PROACTIVE.value)
-                & (Document.review_status == "final"),
+                & (Document.attribute_source == "decision"),  # reopened ones too
                 Document.id.in_(signed_late),
             )
         )
     ).all()
-    decisions = final_decisions(session, [row.id for row in candidates], required)
+    signed_rows = session.execute(
+        select(
+            SignOff.document_id,
+            Document.title,
+            Document.doc_number,
+            SignOff.level,
+            SignOff.action,
+            SignOff.by,
+            SignOff.at,
+        )
+        .join(Document, Document.id == SignOff.document_id)
+        .where(SignOff.at >= _utc(period.first) - _ZONE_MARGIN, SignOff.at < after_cutoff)
+        .order_by(SignOff.id)
+    ).all()
+    names = {row.document_id: (row.title or "", row.doc_number or "") for row in signed_rows}
+    # One replay for the documents on the clock and those signed in the period alike.
+    decided = sorted({row.id for row in candidates} | names.keys())
+    decisions = final_decisions(session, decided, required)
     first = dict(
         session.execute(
             select(Publication.document_id, func.min(Publication.published_on)).group_by(
@@ -126,39 +161,55 @@ def records_for(
         )
     )
 
-    signed_rows = session.execute(
+    signoffs = tuple(
+        SignOffRecord(document_id, *names[document_id], Level(level), Action(action), by, _day(at))
+        for document_id, _, _, level, action, by, at in signed_rows
+    )
+    finals = tuple(
+        FinalRecord(document_id, title, doc_number, decision)
+        for document_id, (title, doc_number) in sorted(names.items())
+        for decision in decisions[document_id]
+    )
+    changed = session.execute(
         select(
-            SignOff.document_id,
+            ValidityChange.document_id,
             Document.title,
             Document.doc_number,
-            SignOff.level,
-            SignOff.action,
-            SignOff.by,
-            SignOff.at,
+            ValidityChange.kind,
+            ValidityChange.by_document_id,
+            ValidityChange.effective_on,
+            ValidityChange.recorded_at,
+            IndexNumber.assigned_on,
+            IndexNumber.year,
         )
-        .join(Document, Document.id == SignOff.document_id)
-        .where(SignOff.at >= _utc(period.first) - _ZONE_MARGIN, SignOff.at < after_cutoff)
-        .order_by(SignOff.id)
-    ).all()
-    signoffs = tuple(
-        SignOffRecord(
+        .join(Document, Document.id == ValidityChange.document_id)
+        .join(IndexNumber, IndexNumber.document_id == ValidityChange.document_id)
+        .where(ValidityChange.recorded_at < after_cutoff)
+        .order_by(ValidityChange.id)
+    )
+    changes = tuple(
+        ChangeRecord(
             row.document_id,
             row.title or "",
             row.doc_number or "",
-            Level(row.level),
-            Action(row.action),
-            row.by,
-            _day(row.at),
+            ChangeKind(row.kind),
+            row.by_document_id,
+            row.effective_on,
+            _aware(row.recorded_at),
+            _day(row.recorded_at),
+            row.assigned_on,
+            row.year,
         )
-        for row in signed_rows
+        for row in changed
     )
-    names = {row.document_id: (row.title or "", row.doc_number or "") for row in signed_rows}
-    finals = tuple(
-        FinalRecord(document_id, names[document_id][0], names[document_id][1], decision)
-        for document_id, found in final_decisions(session, sorted(names), required).items()
-        for decision in found
+    exported = session.execute(
+        select(AuditEvent.at, AuditEvent.detail)
+        .where(AuditEvent.action == EXPORT_ACTION, AuditEvent.at < after_cutoff)
+        .order_by(AuditEvent.id)
     )
-    return Records(documents, requests, signoffs, finals)
+    # detail["year"]: the year the export held, None for every year.
+    exports = tuple(CatalogExport(_aware(at), _day(at), detail["year"]) for at, detail in exported)
+    return Records(documents, requests, signoffs, finals, changes, exports)
 
 
 def compliance_report(
@@ -171,9 +222,10 @@ def compliance_report(
     """The report of ``period`` as known on ``today``, on the office's working-day calendar."""
     cutoff = cutoff_of(period, today)
     calendar = load_calendar(home / USER_FILE_NAME)
-    with sessions() as session:
-        records = records_for(session, period, cutoff.day, required)
-    return build_compliance(period, records, today, calendar)
+    with collector_paused():
+        with sessions() as session:
+            records = records_for(session, period, cutoff.day, required)
+        return build_compliance(period, records, today, calendar)
 
 
 def write_report(report: ComplianceReport, path: Path) -> None:

@@ -21,15 +21,19 @@ same ``uncovered_year`` warning.
 The 索引号 is the document's number in the 政府信息公开目录 (条例第十二条), made by
 the office's pattern (``office.toml``'s ``index_pattern``) from its 机构代码, the
 year and a per-year sequence; the shell assigns it once, at the first publication.
-有效性 (现行有效 / 已废止 / 已修改) is read from the document's validity history.
+有效性 (现行有效 / 已废止 / 已修改) is read from the document's validity history. When
+a published document is repealed or amended, the catalog must show it within 20
+working days of the change taking effect (科右前旗政府信息管理动态调整制度第五条,
+"重新标注有效性"): it is re-marked by the first catalog export that holds it, made
+once the change is recorded and in effect.
 """
 
 from __future__ import annotations
 
 import string
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from engine.codes import REGULATION, Attribute
@@ -367,6 +371,53 @@ def check_validity_change(
         raise PublicationError(
             f"本件已于{repealed_on}废止 (document {document} was repealed on {repealed_on})"
         )
+
+
+# --- re-marking 有效性 in the catalog --------------------------------------------------
+
+REMARKING = Period("有效性重新标注期限", 20, "科右前旗政府信息管理动态调整制度第五条")
+
+
+@dataclass(frozen=True)
+class CatalogExport:
+    """A 政府信息公开目录 export, from the audit log: when (and the office's day of it) and
+    which year's 索引号 it held (None: every year)."""
+
+    at: datetime
+    day: date
+    year: int | None
+
+
+def remarking_due(effective_on: date, calendar: Calendar) -> Due:
+    """The last day to re-mark a published document's 有效性 in the catalog: 20 working
+    days after the repeal or amendment takes effect (动态调整制度第五条: "在文件废止之日起
+    20个工作日内…重新标注有效性")."""
+    return period_due(effective_on, REMARKING, calendar)
+
+
+def remarked_on(
+    recorded_at: datetime,
+    effective_on: date,
+    index_year: int,
+    exports: Iterable[CatalogExport],
+) -> date | None:
+    """The day a validity change of a published document was re-marked: that of the first
+    export holding its 索引号 (of ``index_year``) made once the change was recorded and had
+    taken effect; None while there is none.
+
+    An export made before the change was recorded cannot show it, nor one made before
+    it took effect: the catalog's 有效性 is as of the day of the export.
+    """
+    return min(
+        (
+            export.day
+            for export in exports
+            if export.year in (None, index_year)
+            and export.at >= recorded_at
+            and export.day >= effective_on
+        ),
+        default=None,
+    )
 
 
 # --- the 政府信息公开目录 ---------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from engine.archive import Archive
@@ -22,6 +23,12 @@ from engine.compliance import (
     OVERRIDDEN,
     PUBLICATION_LABELS,
     PUBLICATION_SECTION,
+    REMARK_OVERDUE,
+    REMARKED_LATE,
+    REMARKED_ON_TIME,
+    REMARKING_LABELS,
+    REMARKING_SECTION,
+    REOPENED,
     REPLY_LATE,
     REPLY_ON_TIME,
     REPLY_SECTION,
@@ -36,9 +43,9 @@ from engine.compliance import (
 )
 from engine.compliance_store import compliance_report, write_report
 from engine.outcomes import Outcome
-from engine.publication import Channel
-from engine.publication_store import PublicationDesk
-from engine.register.models import Document
+from engine.publication import ChangeKind, Channel
+from engine.publication_store import CatalogFormat, PublicationDesk
+from engine.register.models import AuditEvent, Document, ValidityChange
 from engine.request_store import RequestDesk
 from engine.requests import Decision, new_request
 from engine.review import ALL_LEVELS, Action, Level, Position
@@ -281,6 +288,139 @@ def test_every_figure_and_id_ties_out_with_the_register(
     assert _refs(q2, REVIEW_SECTION, ALL, SIGNED) == [ids["changed"]]
 
 
+# --- re-marking 有效性 in the catalog --------------------------------------------------
+
+
+def _at(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 2, tzinfo=UTC)  # 10:00 in Beijing
+
+
+def _backdate(archive: Archive, column: object, day: date) -> None:
+    """Move the latest export event or validity change (``column``: its time) to ``day``:
+    the desk records them at the moment they are made."""
+    table = column.class_  # type: ignore[attr-defined]
+    with archive.sessions.begin() as session:
+        latest = session.scalars(select(table).order_by(table.id.desc()).limit(1)).one()
+        setattr(latest, column.key, _at(day))  # type: ignore[attr-defined]
+
+
+def test_the_catalog_is_re_marked_within_twenty_working_days(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """Repeals on 2026-02-10 are due 2026-03-16 (春节); the exports are dated by hand."""
+    (archive.settings.home / "office.toml").write_text(OFFICE, encoding="utf-8")
+    desk = PublicationDesk.open(archive.sessions, archive.settings.home, ALL_LEVELS)
+    desk.today = lambda: TODAY
+    jan = date(2026, 1, 5)
+    repealer = _file(archive, "关于废止部分文件的决定", jan)
+    last_year = _proactive(archive, "上年编号", date(2025, 11, 20))
+    desk.publish(last_year, Channel.PORTAL, date(2025, 12, 1), "王芳")  # 索引号 of 2025
+    docs = {name: _proactive(archive, name, jan) for name in ("本年编号", "补录修改", "预先废止")}
+    this_year, recorded_late, ahead = docs.values()
+    for document_id in docs.values():
+        desk.publish(document_id, Channel.PORTAL, date(2026, 1, 8), "王芳")
+    unpublished = _proactive(archive, "未公开", jan)  # no 索引号: not in the catalog
+    changes = [
+        (last_year, ChangeKind.REPEALED, date(2026, 2, 10), date(2026, 2, 10)),  # due 3-16
+        (this_year, ChangeKind.REPEALED, date(2026, 2, 10), date(2026, 2, 10)),  # due 3-16
+        (unpublished, ChangeKind.REPEALED, date(2026, 2, 10), date(2026, 2, 10)),
+        (recorded_late, ChangeKind.AMENDED, date(2026, 2, 12), date(2026, 3, 18)),  # due 3-18
+        (ahead, ChangeKind.REPEALED, date(2026, 3, 25), date(2026, 3, 10)),  # due 4-23 (清明)
+    ]
+    for document_id, kind, effective, recorded in changes:
+        desk.change_validity(document_id, kind, repealer, effective, "王芳")
+        _backdate(archive, ValidityChange.recorded_at, recorded)
+    exports = [
+        (None, date(2026, 2, 9)),  # before any change was recorded
+        (2025, date(2026, 3, 16)),  # holds last_year only: on its due day
+        (2026, date(2026, 3, 17)),  # this_year a day late; before recorded_late was recorded
+        (None, date(2026, 4, 2)),  # after Q1: recorded_late late, ahead (now in effect) on time
+    ]
+    for year, day in exports:
+        data, count = desk.catalog_file(CatalogFormat.CSV, year, "王芳")
+        assert count == (1 if year == 2025 else 3 if year == 2026 else 4) and data
+        _backdate(archive, AuditEvent.at, day)
+
+    def figures(report: ComplianceReport, kind: ChangeKind) -> list[list[str]]:
+        return [_refs(report, REMARKING_SECTION, kind.label, label) for label in REMARKING_LABELS]
+
+    q1 = _report(archive, "2026Q1")
+    assert figures(q1, ChangeKind.REPEALED) == [[str(last_year)], [str(this_year)], []]
+    assert figures(q1, ChangeKind.AMENDED) == [[], [], [str(recorded_late)]]
+    assert _refs(q1, REMARKING_SECTION, ALL, REMARK_OVERDUE) == [str(recorded_late)]
+    section = next(s for s in q1.sections if s.title == REMARKING_SECTION)
+    [on_time] = section.figure(ALL, REMARKED_ON_TIME).items
+    assert (on_time.day, on_time.due) == (date(2026, 3, 16), date(2026, 3, 16))
+    assert on_time.note == f"2026-02-10被文件{repealer}废止"
+    [late] = section.figure(ALL, REMARKED_LATE).items
+    assert (late.ref, late.day, late.due) == (str(this_year), date(2026, 3, 17), date(2026, 3, 16))
+    [overdue] = section.figure(ALL, REMARK_OVERDUE).items
+    assert (overdue.day, overdue.due) == (None, date(2026, 3, 18))
+
+    # On the due day itself, while Q1 runs, this_year is not yet overdue: not listed.
+    on_due_day = _report(archive, "2026Q1", date(2026, 3, 16))
+    assert [_refs(on_due_day, REMARKING_SECTION, ALL, label) for label in REMARKING_LABELS] == [
+        [str(last_year)],
+        [],
+        [],
+    ]
+    q2 = _report(archive, "2026Q2")
+    assert figures(q2, ChangeKind.REPEALED) == [[str(ahead)], [], []]
+    assert _remarked_items(q2, REMARKED_ON_TIME) == [(str(ahead), date(2026, 4, 2))]
+    year = _report(archive, "2026")
+    assert _remarked_items(year, REMARKED_LATE) == [
+        (str(this_year), date(2026, 3, 17)),
+        (str(recorded_late), date(2026, 4, 2)),
+    ]
+
+    write_report(q1, tmp_path / "考核.docx")
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "考核.docx")).paragraphs)
+    assert REMARKING_SECTION in text and f"被文件{repealer}修改" in text
+    write_report(q1, tmp_path / "考核.csv")
+    rows = list(csv.reader((tmp_path / "考核.csv").read_text("utf-8-sig").splitlines()))
+    assert rows[-2][:4] == [REMARKING_SECTION, ALL, REMARK_OVERDUE, "1"]
+    assert rows[-1][4:8] == [str(recorded_late), overdue.name, "", "2026-03-18"]
+    assert report_data(q1)["sections"][3]["figures"][-1]["count"] == 1  # type: ignore[index]
+
+
+def test_a_reopened_decision_stays_in_force_and_is_no_signature(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """重新审查 of a published 主动公开 document: it keeps its place in the figures and the
+    catalog while the levels review it again; the reopen is listed apart from 签批."""
+    (archive.settings.home / "office.toml").write_text(OFFICE, encoding="utf-8")
+    desk = PublicationDesk.open(archive.sessions, archive.settings.home, ALL_LEVELS)
+    desk.today = lambda: TODAY
+    document_id = _proactive(archive, "重新审查", date(2026, 2, 10))  # due 2026-03-16
+    desk.publish(document_id, Channel.PORTAL, date(2026, 3, 2), "王芳")
+    reopen = Signature(
+        Level.DRAFTER, "王芳", _at(date(2026, 3, 20)), Action.REOPEN, PROACTIVE, "复查"
+    )
+    with archive.sessions.begin() as session:
+        document = session.get(Document, document_id)
+        assert document is not None
+        sign(session, document, reopen, ALL_LEVELS)
+        assert document.review_status == "pending"
+    report = _report(archive, "2026Q1")
+    ref = str(document_id)
+    assert _refs(report, PUBLICATION_SECTION, ALL, ON_TIME) == [ref]
+    assert _refs(report, REVIEW_SECTION, ALL, SIGNED) == [ref]  # the approver's, on 2-10
+    assert _refs(report, REVIEW_SECTION, Level.DRAFTER.label, SIGNED) == []
+    assert _refs(report, REVIEW_SECTION, ALL, MADE_FINAL) == [ref]
+    section = next(s for s in report.sections if s.title == REVIEW_SECTION)
+    [item] = section.figure(ALL, REOPENED).items
+    assert (item.ref, item.day, item.note) == (ref, date(2026, 3, 20), "王芳（拟定意见，重新审查）")
+    assert [entry.title for entry in desk.catalog()] == ["重新审查"]
+    write_report(report, tmp_path / "考核.docx")
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "考核.docx")).paragraphs)
+    assert f"{ALL} · {REOPENED}（1）" in text
+
+
+def _remarked_items(report: ComplianceReport, label: str) -> list[tuple[str, date | None]]:
+    section = next(s for s in report.sections if s.title == REMARKING_SECTION)
+    return [(item.ref, item.day) for item in section.figure(ALL, label).items]
+
+
 def test_a_period_not_begun_is_refused(archive: Archive) -> None:
     with pytest.raises(ComplianceError, match="begins on 2026-07-01"):
         _report(archive, "2026Q3")
@@ -317,7 +457,9 @@ def test_csv_and_docx_carry_the_same_numbers(
     from_docx = {
         (title, row.cells[0].text, row.cells[1].text): int(row.cells[2].text)
         for title, table in zip(
-            (PUBLICATION_SECTION, REPLY_SECTION, REVIEW_SECTION), document.tables, strict=True
+            (PUBLICATION_SECTION, REPLY_SECTION, REVIEW_SECTION, REMARKING_SECTION),
+            document.tables,
+            strict=True,
         )
         for row in table.rows[1:]
     }
@@ -337,6 +479,7 @@ def test_the_command(cli: CliRunner, tmp_path: Path) -> None:
         PUBLICATION_SECTION,
         REPLY_SECTION,
         REVIEW_SECTION,
+        REMARKING_SECTION,
     ]
     shown = cli.invoke(app, ["compliance", "--period", "2025-12"])
     assert shown.exit_code == 0 and "2025年12月" in shown.output

@@ -7,13 +7,14 @@ Every expected date was counted by hand on the State Council's notices: 国庆 2
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from engine.codes import Attribute
 from engine.deadlines import Calendar, WarningKind, load_calendar
 from engine.publication import (
+    CatalogExport,
     ChangeKind,
     Channel,
     ClockBasis,
@@ -28,6 +29,8 @@ from engine.publication import (
     check_validity_change,
     clock_start,
     publication_due,
+    remarked_on,
+    remarking_due,
     standing,
     validity,
 )
@@ -195,3 +198,47 @@ def test_another_channel_the_same_day_is_a_publication_of_its_own() -> None:
         "公开栏",
         "新闻发布会",
     ]
+
+
+# --- re-marking 有效性 -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("effective", "due"),
+    [
+        (date(2026, 2, 10), date(2026, 3, 16)),  # 春节: weekends alone would give 3月10日
+        (date(2026, 3, 20), date(2026, 4, 20)),  # 清明 (4月4日至6日)
+        (date(2025, 9, 26), date(2025, 10, 30)),  # 国庆: 9月28日 and 10月11日 are worked
+    ],
+)
+def test_the_re_marking_deadline_is_twenty_working_days(effective: date, due: date) -> None:
+    clock = remarking_due(effective, CALENDAR)
+    assert (clock.due, clock.period.basis) == (due, "科右前旗政府信息管理动态调整制度第五条")
+    assert remarking_due(effective, Calendar()).due < due  # the holidays are counted
+
+
+def _export(at: datetime, year: int | None) -> CatalogExport:
+    return CatalogExport(at, at.date(), year)
+
+
+def test_a_change_is_re_marked_by_the_first_export_that_can_show_it() -> None:
+    recorded = datetime(2026, 3, 2, 2, tzinfo=UTC)
+    effective = date(2026, 3, 2)
+    earlier = _export(datetime(2026, 3, 2, 1, 59, tzinfo=UTC), None)  # an hour before
+    other_year = _export(datetime(2026, 3, 3, tzinfo=UTC), 2025)
+    this_year = _export(datetime(2026, 3, 9, tzinfo=UTC), 2026)
+    every_year = _export(datetime(2026, 3, 5, tzinfo=UTC), None)
+    assert remarked_on(recorded, effective, 2026, [earlier, other_year]) is None
+    assert remarked_on(recorded, effective, 2025, [earlier, other_year]) == date(2026, 3, 3)
+    assert remarked_on(recorded, effective, 2026, [this_year, every_year]) == date(2026, 3, 5)
+    assert remarked_on(recorded, effective, 2026, [this_year]) == date(2026, 3, 9)
+    at_once = _export(recorded, 2026)  # the same instant: the register already held the change
+    assert remarked_on(recorded, effective, 2026, [at_once]) == date(2026, 3, 2)
+
+
+def test_an_export_before_the_change_takes_effect_still_shows_it_in_force() -> None:
+    recorded = datetime(2026, 3, 2, tzinfo=UTC)  # recorded ahead of a repeal on 3月20日
+    before = _export(datetime(2026, 3, 19, 23, tzinfo=UTC), None)
+    on_the_day = _export(datetime(2026, 3, 20, 1, tzinfo=UTC), None)
+    assert remarked_on(recorded, date(2026, 3, 20), 2026, [before]) is None
+    assert remarked_on(recorded, date(2026, 3, 20), 2026, [before, on_the_day]) == date(2026, 3, 20)

@@ -16,8 +16,13 @@ from engine.archive import Archive
 from engine.cli import app
 from engine.codes import Attribute, Reason
 from engine.config import Settings
-from engine.publication import ChangeKind, Channel, PublicationError
-from engine.publication_store import CatalogFormat, PublicationDesk
+from engine.publication import ChangeKind, Channel, FinalDecision, PublicationError
+from engine.publication_store import (
+    EXPORT_ACTION,
+    CatalogFormat,
+    PublicationDesk,
+    final_decisions,
+)
 from engine.register.models import AuditEvent, Document, IndexNumber, Publication
 from engine.report import RuleKind
 from engine.report_store import records_for
@@ -182,6 +187,46 @@ def test_the_clock_shows_what_is_due_and_what_is_late_by_issuer(
     assert {v["document_id"] for v in desk.clock(due_within=5, overdue=True)} == {soon, overdue}
 
 
+def test_each_decision_is_final_on_the_day_of_the_signature_that_completed_it(
+    archive: Archive,
+) -> None:
+    """A history with an override below the top level and a reopen: each decision is
+    found, on its own day (the replay skips the signatures that complete nothing)."""
+    document_id = _file(archive, "关于某事项的请示", date(2026, 3, 2))
+    on_request, withheld = (
+        Position(Attribute.ON_REQUEST),
+        Position(Attribute.WITHHELD, Reason.PROCESS_INFO),
+    )
+    history = [
+        (Level.DRAFTER, Action.OVERRIDE, on_request, 2),
+        (Level.REVIEWER, Action.OVERRIDE, Position(Attribute.PROACTIVE), 3),
+        (Level.APPROVER, Action.CONFIRM, Position(Attribute.PROACTIVE), 4),  # final
+        (Level.DRAFTER, Action.REOPEN, withheld, 9),
+        (Level.DRAFTER, Action.CONFIRM, withheld, 10),
+        (Level.REVIEWER, Action.CONFIRM, withheld, 11),
+        (Level.APPROVER, Action.CONFIRM, withheld, 12),  # final
+    ]
+    for level, action, position, day in history:
+        at = datetime(2026, 3, day, 4, tzinfo=UTC)
+        with archive.sessions.begin() as session:
+            document = session.get(Document, document_id)
+            assert document is not None
+            sign(
+                session,
+                document,
+                Signature(level, "李强", at, action, position, "经审查"),
+                ALL_LEVELS,
+            )
+    with archive.sessions() as session:
+        found = final_decisions(session, [document_id], ALL_LEVELS)
+    assert found == {
+        document_id: [
+            FinalDecision(date(2026, 3, 4), Attribute.PROACTIVE),
+            FinalDecision(date(2026, 3, 12), Attribute.WITHHELD),
+        ]
+    }
+
+
 def _catalog_register(archive: Archive, desk: PublicationDesk) -> list[int]:
     """Three published documents: one amended, one repealed (a 规范性文件), one in force."""
     rules = _proactive(
@@ -276,6 +321,38 @@ def test_the_catalog_as_csv_and_xlsx_opened_back(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
 
 
+def _exports(archive: Archive) -> list[tuple[str, str, dict[str, object]]]:
+    with archive.sessions() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == EXPORT_ACTION).order_by(AuditEvent.id)
+        )
+        return [(e.actor, e.subject, e.detail) for e in events]
+
+
+def test_every_catalog_export_is_audited(
+    archive: Archive, desk: PublicationDesk, tmp_path: Path
+) -> None:
+    _catalog_register(archive, desk)
+    data, count = desk.catalog_file(CatalogFormat.CSV, None, "王芳")
+    assert count == 3 and data.startswith(
+        b"\xef\xbb\xbf\xe7\xb4\xa2\xe5\xbc\x95\xe5\x8f\xb7"
+    )  # 索引号
+    xlsx, none = desk.catalog_file(CatalogFormat.XLSX, 2027, "李强")
+    assert none == 0 and xlsx.startswith(b"PK")
+    assert desk.export_catalog(tmp_path / "目录.csv", CatalogFormat.CSV, 2026, "张伟") == 3
+    assert (tmp_path / "目录.csv").read_bytes() == data  # the same file as the download
+    assert _exports(archive) == [
+        ("王芳", "csv", {"format": "csv", "year": None, "entries": 3}),
+        ("李强", "xlsx", {"format": "xlsx", "year": 2027, "entries": 0}),
+        ("张伟", "csv", {"format": "csv", "year": 2026, "entries": 3}),
+    ]
+    # A file that cannot be written is no export: nothing is audited.
+    (tmp_path / "文件夹.csv").mkdir()
+    with pytest.raises(OSError):
+        desk.export_catalog(tmp_path / "文件夹.csv", CatalogFormat.CSV, by="张伟")
+    assert len(_exports(archive)) == 3
+
+
 # --- the commands --------------------------------------------------------------------
 
 
@@ -347,8 +424,16 @@ def test_list_validity_and_catalog_commands(
         str(tmp_path / "c.xlsx"),
         "--year",
         "2025",
+        "--by",
+        "王芳",
     )
     assert exported["entries"] == 2
+    [event] = invoke_json(cli, "audit", "--action", "catalog")
+    assert (event["actor"], event["subject"], event["detail"]) == (
+        "王芳",
+        "xlsx",
+        {"format": "xlsx", "year": 2025, "entries": 2},
+    )
     sheet = load_workbook(tmp_path / "c.xlsx").active
     assert sheet is not None
     assert [c.value for c in sheet["H"]] == ["有效性", "已废止", "现行有效"]
