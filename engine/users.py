@@ -74,6 +74,12 @@ def may_manage_users(role: Role) -> bool:
     return role is Role.ADMIN
 
 
+def may_keep_books(role: Role) -> bool:
+    """Whether ``role`` records publications, 有效性 and 动态调整 decisions: the records
+    staff do; the administrator manages accounts only."""
+    return role is not Role.ADMIN
+
+
 def check_name(name: str) -> str:
     name = name.strip()
     if not name:

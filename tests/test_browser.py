@@ -30,6 +30,7 @@ from tests.conftest import REPO
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 REQUIRED = os.environ.get("GONGKAI_REQUIRE_BROWSER") == "1"
+SIGNERS = ("clerk", "reviewer", "approver")  # 拟定意见, 审查, 批准
 if CHROMIUM is None:
     message = "Debian's chromium is not installed (apt-get install chromium fonts-noto-cjk)"
     if REQUIRED:
@@ -45,6 +46,7 @@ court = "某某市某某区人民法院"
 office = "某某市人民政府办公室政务公开科"
 office_address = "某某市某某路1号"
 office_phone = "0471-7654321"
+org_code = "000014349"
 """
 
 
@@ -240,13 +242,17 @@ def test_an_uploaded_file_is_filed_then_signed_off_at_every_level(
     snapshot(page, live, "review")
     page.get_by_role("button", name="同意：主动公开").click()
     expect(page.get_by_text("待审查").first).to_be_visible()
-    review_url = page.url
-    for role in ("reviewer", "approver"):
+    sign_as(page, live, page.url, "reviewer", "approver")
+    expect(page.get_by_text("已签批完毕").first).to_be_visible()
+
+
+def sign_as(page: Page, live: LiveDesk, review_url: str, *roles: str) -> None:
+    """Each of ``roles`` logs in and agrees to the proposal (主动公开) at the review page."""
+    for role in roles:
         page.context.clear_cookies()
         log_in(page, live, role)
         page.goto(review_url)
         page.get_by_role("button", name="同意：主动公开").click()
-    expect(page.get_by_text("已签批完毕").first).to_be_visible()
 
 
 def test_a_request_from_arrival_to_the_letter(page: Page, live: LiveDesk, tmp_path: Path) -> None:
@@ -320,3 +326,63 @@ def test_the_annual_report_from_figures_to_tables(page: Page, live: LiveDesk) ->
     expect(page.locator("table").first).to_be_visible()
     expect(page.get_by_role("cell", name="120", exact=True).first).to_be_visible()
     snapshot(page, live, "report")
+
+
+def test_a_signed_document_is_published_and_goes_into_the_catalog(
+    page: Page, live: LiveDesk, tmp_path: Path
+) -> None:
+    from datetime import date, timedelta
+
+    from openpyxl import load_workbook
+
+    formed = date.today() - timedelta(days=60)  # past its 20 working days: late
+    title = "关于公布涉企收费目录清单的通知"
+    build_docx(
+        tmp_path / "收费清单.docx",
+        [
+            "某市人民政府办公室文件",
+            "某政办发〔2026〕30号",
+            title,
+            "各区人民政府、市政府各部门：现将涉企收费目录清单予以公布。",
+            "某市人民政府办公室",
+            f"{formed.year}年{formed.month}月{formed.day}日",
+            "（此件公开发布）",
+        ],
+    )
+    shutil.copy(tmp_path / "收费清单.docx", live.inbox / "收费清单.docx")
+    log_in(page, live, "clerk")
+    wait_until_found(page, live, "涉企收费目录清单")
+    page.get_by_role("link", name=title).click()
+    document_url = page.url
+    sign_as(page, live, document_url.replace("/documents/", "/review/"), *SIGNERS)
+
+    page.context.clear_cookies()
+    log_in(page, live, "clerk")
+    page.goto(f"{live.url}/publication")
+    late = page.locator("#overdue + table")
+    expect(late).to_contain_text(title)
+    snapshot(page, live, "publication")
+    late.get_by_role("link", name=title).click()
+    card = page.locator("#publication")
+    expect(card).to_contain_text("逾期未公开")
+    card.get_by_label("公开渠道").select_option("portal")
+    card.get_by_label("主题分类").fill("财政")
+    card.get_by_label("网址").fill("http://www.example.gov.cn/zwgk/30.html")
+    card.get_by_role("button", name="登记公开").click()
+    expect(card).to_contain_text(f"000014349/{date.today().year}-00001")  # swapped in place
+    expect(card).to_contain_text("逾期公开")
+    snapshot(page, live, "publication-card")
+
+    page.goto(f"{live.url}/publication/catalog")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Excel (.xlsx)").click()
+    catalog = tmp_path / "目录.xlsx"
+    download_info.value.save_as(catalog)
+    sheet = load_workbook(catalog).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][:3] == (f"000014349/{date.today().year}-00001", title, "某政办发〔2026〕30号")
+
+    page.goto(f"{live.url}/publication/compliance")
+    expect(page.locator("table.compliance").first).to_be_visible()
+    snapshot(page, live, "compliance")

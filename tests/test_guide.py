@@ -20,11 +20,11 @@ from typer.testing import CliRunner
 
 from engine.archive import Archive
 from engine.cli import app
-from engine.cli_guide import issue_guide
 from engine.config import Settings
 from engine.deadlines import EXTENSION_LIMIT, REPLY
 from engine.fees import SCHEDULES
 from engine.guide import SAMPLE_GUIDE_OFFICE, TEMPLATE, GuideError, guide_context
+from engine.guide_store import issue_guide
 from engine.letters import SAMPLE_OFFICE, SHIPPED, Templates
 from engine.office import OfficeError
 from engine.register.audit import audit_trail

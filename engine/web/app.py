@@ -27,7 +27,17 @@ from engine.archive import Archive
 from engine.config import Settings
 from engine.office import OfficeError, load_office
 from engine.user_store import list_accounts
-from engine.web import admin, auth, corrections, documents, inbox, report, requests, review
+from engine.web import (
+    admin,
+    auth,
+    corrections,
+    documents,
+    inbox,
+    publication,
+    report,
+    requests,
+    review,
+)
 from engine.web.common import STATIC, LoginRequired, is_htmx, make_environment, page
 from engine.web.security import LoginThrottle, csrf_guard, secret_key
 
@@ -128,7 +138,8 @@ def create_app(settings: Settings, *, watch: bool = False, address: str = "") ->
     )
     app.add_middleware(BodyLimit, limit=settings.upload_limit + FORM_OVERHEAD)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, documents, review, corrections, inbox, report, admin, requests):
+    modules = (auth, documents, review, publication, corrections, inbox, report, admin, requests)
+    for module in modules:
         app.include_router(module.router)
 
     @app.get("/healthz")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -24,10 +25,12 @@ from engine.codes import Attribute, Reason
 from engine.register.audit import audit
 from engine.review import Level
 from engine.user_store import find_account
-from engine.users import Role, may_manage_users, may_read_withheld, may_sign
+from engine.users import Role, may_keep_books, may_manage_users, may_read_withheld, may_sign
 
 PAGES = Path(__file__).parent / "pages"
 STATIC = Path(__file__).parent / "static"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_USER = "user"
 SESSION_CSRF = "csrf"
 _Value = TypeVar("_Value")
@@ -60,6 +63,10 @@ class Viewer:
     @property
     def manages_users(self) -> bool:
         return may_manage_users(self.role)
+
+    @property
+    def keeps_books(self) -> bool:
+        return may_keep_books(self.role)
 
     def may_read(self, attribute: str | None) -> bool:
         """Whether this viewer is shown a document's text and original file."""
@@ -176,6 +183,7 @@ ACTION_LABELS = {
     "ocr_failed": "文字识别失败",
     "review.confirm": "签批同意",
     "review.override": "签批改定",
+    "review.reopen": "重新审查",
     "rule.mark": "规章/规范性文件标记",
     "view.text": "查看正文",
     "view.download": "下载原件",
@@ -201,6 +209,14 @@ ACTION_LABELS = {
     "correction.decide": "更正决定",
     "correction.letter": "生成更正文书",
     "correction.corrected_version": "关联更正版",
+    "publication.publish": "登记公开",
+    "validity.repealed": "登记废止",
+    "validity.amended": "登记修改",
+    "catalog.export": "导出公开目录",
+    "guide.generated": "生成公开指南",
+    "adjust.suggest": "动态调整建议",
+    "adjust.accepted": "采纳动态调整建议",
+    "adjust.rejected": "不采纳动态调整建议",
     "user.add": "添加用户",
     "user.password": "重设密码",
     "user.role": "更改角色",
@@ -267,6 +283,12 @@ def page(
         **(context or {}),
     )
     return HTMLResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+def attachment(name: str) -> dict[str, str]:
+    """The headers of a download under a Chinese file name (RFC 5987, as FileResponse
+    writes it)."""
+    return {"Content-Disposition": f"attachment; filename*=utf-8''{quote(name)}"}
 
 
 def is_htmx(request: Request) -> bool:

@@ -34,6 +34,7 @@ from engine.office import OfficeError
 from engine.outcomes import ApplicantKind
 from engine.store import kept_file
 from engine.web.common import (
+    DOCX,
     ArchiveDep,
     Viewer,
     ViewerDep,
@@ -48,7 +49,6 @@ from engine.web.review import NOTICE, Span, highlight
 
 router = APIRouter()
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DECISION_FIELDS = ("outcome", "decided_on", "reason_text", "competent_agency", "competent_contact")
 _Choice = TypeVar("_Choice", bound=StrEnum)
 

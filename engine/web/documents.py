@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -10,11 +12,14 @@ from sqlalchemy.orm import Session
 
 from engine.archive import Archive, document_detail
 from engine.codes import Attribute
+from engine.publication import ChangeKind, Channel, PublicationError
+from engine.publication_store import PublicationDesk
 from engine.register.audit import audit
 from engine.signoff import load_state
 from engine.store import kept_file
 from engine.web.common import (
     ArchiveDep,
+    Viewer,
     ViewerDep,
     form_day,
     page,
@@ -22,6 +27,7 @@ from engine.web.common import (
     reveal_text,
     shown_hit,
 )
+from engine.web.review import NOTICE
 from indexer import QueryError, SearchQuery
 
 router = APIRouter()
@@ -97,21 +103,70 @@ def _detail(session: Session, archive: Archive, doc_id: int) -> dict[str, object
     return view
 
 
-@router.get("/documents/{doc_id}")
-def document(request: Request, archive: ArchiveDep, viewer: ViewerDep, doc_id: int) -> Response:
-    """Metadata, the text (withheld: cleared roles only, each view audited), the
-    classification and its review history."""
+def publication_desk(archive: Archive) -> PublicationDesk:
+    settings = archive.settings
+    return PublicationDesk.open(archive.sessions, settings.home, settings.signoff_levels)
+
+
+def card_context(
+    archive: Archive,
+    doc_id: int,
+    *,
+    form: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    notice: str | None = None,
+) -> dict[str, object]:
+    """What the publication card on a document's page draws."""
+    try:
+        books = publication_desk(archive).document_view(doc_id)
+    except PublicationError as error:
+        raise refuse(f"没有编号为 {doc_id} 的文件 ({error})", 404) from None
+    return {
+        "books": books,
+        "channels": list(Channel),
+        "change_kinds": list(ChangeKind),
+        "books_form": {
+            "channel": Channel.PORTAL.value,
+            "published_on": date.today().isoformat(),
+            "url": "",
+            "topic": "",
+            "kind": ChangeKind.REPEALED.value,
+            "by_document": "",
+            "effective_on": "",
+            **(form or {}),
+        },
+        "books_errors": dict(errors or {}),
+        "books_notice": notice,
+    }
+
+
+def document_page(
+    request: Request,
+    archive: Archive,
+    viewer: Viewer,
+    doc_id: int,
+    card: Mapping[str, object],
+    *,
+    status: int = 200,
+) -> Response:
+    """The document page with its publication ``card`` (:func:`card_context`)."""
     with archive.sessions.begin() as session:
         view = _detail(session, archive, doc_id)
         readable = reveal_text(session, viewer, view)
         state = load_state(session, doc_id, archive.settings.signoff_levels)
     if not readable:
         view = {**view, "text": None}
-    return page(
-        request,
-        "document.html",
-        {"doc": view, "readable": readable, "state": state},
-        viewer=viewer,
+    context = {"doc": view, "readable": readable, "state": state, **card}
+    return page(request, "document.html", context, viewer=viewer, status=status)
+
+
+@router.get("/documents/{doc_id}")
+def document(request: Request, archive: ArchiveDep, viewer: ViewerDep, doc_id: int) -> Response:
+    """Metadata, the text (withheld: cleared roles only, each view audited), the
+    classification and its review history, and its publication card."""
+    notice = request.session.pop(NOTICE, None)
+    return document_page(
+        request, archive, viewer, doc_id, card_context(archive, doc_id, notice=notice)
     )
 
 

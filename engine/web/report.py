@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -42,13 +41,12 @@ from engine.report_store import (
     read_figures,
     save_figures,
 )
-from engine.web.common import ArchiveDep, Viewer, ViewerDep, page, refuse
+from engine.web.common import DOCX, ArchiveDep, Viewer, ViewerDep, attachment, page, refuse
 
 router = APIRouter()
 
 FIRST_YEAR = 2008  # the 条例 took effect on 1 May 2008: the first year reported on
 LAST_YEAR = 2100
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 Year = Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR)]
 
@@ -65,11 +63,6 @@ def _report(archive: ArchiveDep, year: int) -> AnnualReport:
         ) from error
     except (ReportError, ManualFiguresError, OfficeError) as error:
         raise refuse(f"{year}年度报告无法生成：{error}", 409) from error
-
-
-def _attachment(name: str) -> dict[str, str]:
-    """A download under a Chinese file name (RFC 5987, as FileResponse writes it)."""
-    return {"Content-Disposition": f"attachment; filename*=utf-8''{quote(name)}"}
 
 
 @router.get("/report")
@@ -150,7 +143,7 @@ def report_csv(archive: ArchiveDep, viewer: ViewerDep, year: Year) -> Response:
     return Response(
         csv_bytes(report),
         media_type="text/csv; charset=utf-8",
-        headers=_attachment(f"{report.agency}{year}年{TITLE}.csv"),
+        headers=attachment(f"{report.agency}{year}年{TITLE}.csv"),
     )
 
 
