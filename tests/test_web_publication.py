@@ -32,6 +32,7 @@ from engine.review import Action, Level, Position
 from engine.review import SignOff as Signature
 from engine.signoff import load_state, sign
 from engine.users import Role
+from engine.web.publication import GROUP_ROWS
 from tests.builders import build_docx
 from tests.webdesk import USERS, Desk, csrf_of, file_documents, post_form
 
@@ -163,6 +164,27 @@ def test_the_clock_shows_what_is_late_and_what_is_due_by_issuer(desk: Desk, tmp_
     )
     for document_id in (late, soon, later):
         assert f'href="/documents/{document_id}#publication"' in everything
+
+
+def test_a_long_list_shows_each_issuers_earliest_and_the_rest_on_request(
+    desk: Desk, tmp_path: Path
+) -> None:
+    """An archive of old documents not yet recorded as published: one 发文机关's many."""
+    issued = issued_for(PublicationStatus.OVERDUE)
+    files = [
+        notice(tmp_path, number, f"关于第{number}批项目资金安排的通知", "某某县财政局", issued)
+        for number in range(100, 100 + GROUP_ROWS + 2)
+    ]
+    for document_id in file_documents(desk.archive, *files):
+        decide(desk, document_id, Position(Attribute.PROACTIVE))
+    clerk = desk.client("clerk")
+    page = clerk.get("/publication").text
+    assert len(rows_of(page, "overdue")) == GROUP_ROWS
+    assert f"{GROUP_ROWS + 2} 件，列出期限最早的 {GROUP_ROWS} 件" in page
+    link = lxml.html.fromstring(page).xpath("//a[text()='全部列出']")[0].get("href")
+    everything = clerk.get(link).text
+    assert len(rows_of(everything, "overdue")) == GROUP_ROWS + 2
+    assert "只看某某县财政局" in everything
 
 
 def test_the_nav_leads_to_the_publication_books_and_anonymous_goes_to_login(desk: Desk) -> None:

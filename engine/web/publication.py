@@ -59,6 +59,7 @@ from engine.web.review import NOTICE
 
 router = APIRouter()
 
+GROUP_ROWS = 20  # of a 发文机关's documents on the clock page, unless it is picked
 ITEMS_SHOWN = 50  # of a figure's items on the page; the downloads carry them all
 PERIODS_BACK = 8  # quarters offered in the compliance report's picker
 
@@ -73,26 +74,38 @@ def _keeper(viewer: Viewer) -> None:
 # --- the dashboard ----------------------------------------------------------------------
 
 
-def by_issuer(views: list[dict[str, object]]) -> list[tuple[str, list[dict[str, object]]]]:
-    """The clock's views grouped by 发文机关 (they come sorted by it)."""
-    return [(str(issuer), list(rows)) for issuer, rows in groupby(views, lambda v: v["issuer"])]
+def by_issuer(
+    views: list[dict[str, object]], limit: int | None
+) -> list[tuple[str, list[dict[str, object]], int]]:
+    """The clock's views grouped by 发文机关 (they come sorted by it, the earliest due first
+    within each): each group's first ``limit`` rows (None: all) and its count."""
+    groups = []
+    for issuer, rows in groupby(views, lambda view: view["issuer"]):
+        listed = list(rows)
+        groups.append((str(issuer), listed[:limit] if limit else listed, len(listed)))
+    return groups
 
 
 @router.get("/publication")
 def dashboard(
-    request: Request, archive: ArchiveDep, viewer: ViewerDep, show: str = "due"
+    request: Request, archive: ArchiveDep, viewer: ViewerDep, show: str = "due", issuer: str = ""
 ) -> Response:
     """What is late and what is due within a week, by 发文机关; ``show=all``: every document
-    still to publish."""
+    still to publish; ``issuer``: one 发文机关's, every row (else a group shows its first
+    rows: an archive of old documents not yet recorded as published has thousands)."""
     views = publication_desk(archive).clock()
+    if issuer:
+        views = [view for view in views if view["issuer"] == issuer]
+    limit = None if issuer else GROUP_ROWS
     overdue = [view for view in views if view["status"] == "overdue"]
     due_soon = [view for view in views if view["status"] == "due_soon"]
     context = {
         "tab": "clock",
         "show_all": show == "all",
-        "overdue": by_issuer(overdue),
-        "due_soon": by_issuer(due_soon),
-        "pending": by_issuer(views),
+        "issuer": issuer,
+        "overdue": by_issuer(overdue, limit),
+        "due_soon": by_issuer(due_soon, limit),
+        "pending": by_issuer(views, limit),
         "counts": {"overdue": len(overdue), "due_soon": len(due_soon), "all": len(views)},
     }
     return page(request, "publication.html", context, viewer=viewer)
