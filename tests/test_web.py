@@ -179,6 +179,25 @@ def test_healthz(desk: Desk) -> None:
     assert response.json() == {"ok": True, "documents": 0, "indexed": 0}
 
 
+def test_the_header_names_the_agency_once_office_toml_does_without_a_restart(
+    desk: Desk,
+) -> None:
+    def brand() -> str:
+        page = lxml.html.fromstring(desk.client("clerk").get("/search").text)
+        return str(page.xpath("//div[@class='brand']/text()")[0]).strip()
+
+    assert brand() == "政府信息公开工作机构"
+    office = desk.settings.home / "office.toml"
+    office.write_text(
+        'agency = "某某县人民政府办公室"\nletter_code = "某政办信公开"\n'
+        'reconsideration_body = "某某市人民政府"\ncourt = "某某县人民法院"\n',
+        encoding="utf-8",
+    )
+    assert brand() == "某某县人民政府办公室"
+    office.write_text("agency = [broken", encoding="utf-8")
+    assert brand() == "政府信息公开工作机构", "a broken file: the desk still opens"
+
+
 def test_static_htmx_is_served_from_the_package(desk: Desk) -> None:
     response = desk.anonymous.get("/static/htmx.min.js")
     assert response.status_code == 200 and "htmx" in response.text[:200]

@@ -25,7 +25,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine.archive import Archive
 from engine.config import Settings
-from engine.office import OfficeError, load_office
 from engine.user_store import list_accounts
 from engine.web import (
     admin,
@@ -38,7 +37,14 @@ from engine.web import (
     requests,
     review,
 )
-from engine.web.common import STATIC, LoginRequired, is_htmx, make_environment, page
+from engine.web.common import (
+    STATIC,
+    AgencyName,
+    LoginRequired,
+    is_htmx,
+    make_environment,
+    page,
+)
 from engine.web.security import LoginThrottle, csrf_guard, secret_key
 
 log = logging.getLogger(__name__)
@@ -67,13 +73,6 @@ class BodyLimit:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
-
-
-def _agency(settings: Settings) -> str:
-    try:
-        return load_office(settings.home).agency
-    except OfficeError:  # letters refuse until it is filled in; the desk still opens
-        return "政府信息公开工作机构"
 
 
 def create_app(settings: Settings, *, watch: bool = False, address: str = "") -> FastAPI:
@@ -126,7 +125,7 @@ def create_app(settings: Settings, *, watch: bool = False, address: str = "") ->
     )
     app.state.settings = settings
     app.state.pages = make_environment()
-    app.state.agency = _agency(settings)
+    app.state.agency = AgencyName(settings.home)
     app.state.throttle = LoginThrottle()
     app.state.setup_token = None
     app.add_middleware(

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from engine.archive import Archive
 from engine.codes import Attribute, Reason
+from engine.office import FILE_NAME as OFFICE_FILE
+from engine.office import OfficeError, load_office
 from engine.register.audit import audit
 from engine.review import Level
 from engine.user_store import find_account
@@ -71,6 +73,33 @@ class Viewer:
     def may_read(self, attribute: str | None) -> bool:
         """Whether this viewer is shown a document's text and original file."""
         return attribute != Attribute.WITHHELD.value or self.reads_withheld
+
+
+class AgencyName:
+    """The 机关 the pages' header names: office.toml's ``agency``, read again whenever the
+    file changes, so that filling it in shows without a restart."""
+
+    PLACEHOLDER = "政府信息公开工作机构"  # until office.toml names the agency
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self._seen: tuple[int, int] | None = (-1, -1)
+        self._name = self.PLACEHOLDER
+
+    def current(self) -> str:
+        try:
+            status = (self.home / OFFICE_FILE).stat()
+            # The size too: two saves within the clock's tick share a modification time.
+            changed: tuple[int, int] | None = (status.st_mtime_ns, status.st_size)
+        except OSError:
+            changed = None
+        if changed != self._seen:
+            self._seen = changed
+            try:
+                self._name = load_office(self.home).agency or self.PLACEHOLDER
+            except OfficeError:  # letters refuse until it is filled in; the desk still opens
+                self._name = self.PLACEHOLDER
+        return self._name
 
 
 def archive_of(request: Request) -> Archive:
@@ -279,7 +308,7 @@ def page(
         request=request,
         viewer=viewer,
         csrf=csrf_token(request),
-        agency=request.app.state.agency,
+        agency=request.app.state.agency.current(),
         **(context or {}),
     )
     return HTMLResponse(body, status_code=status, headers=dict(headers or {}))
