@@ -207,6 +207,8 @@ def test_publishing_on_the_document_page_gives_the_index_number_in_place(
         desk, tmp_path, 7, "关于开展安全生产大检查的通知", "某某县人民政府", issued
     )
     clerk = desk.client("clerk")
+    signed = clerk.get(f"/review/{document_id}").text  # where the last level signed
+    assert "公开期限" in signed and f'href="/documents/{document_id}#publication"' in signed
     page = clerk.get(f"/documents/{document_id}").text
     assert 'id="publication"' in page and "首次登记公开时编号" in page and "即将到期" in page
     day = date.today().isoformat()

@@ -24,6 +24,7 @@ from engine.archive import Archive
 from engine.codes import Attribute, Reason
 from engine.office import FILE_NAME as OFFICE_FILE
 from engine.office import OfficeError, load_office
+from engine.publication_store import PublicationDesk
 from engine.register.audit import audit
 from engine.review import Level
 from engine.user_store import find_account
@@ -34,6 +35,7 @@ STATIC = Path(__file__).parent / "static"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_USER = "user"
+NOTICE = "notice"  # the session key of a one-time message shown after a redirect
 SESSION_CSRF = "csrf"
 _Value = TypeVar("_Value")
 
@@ -108,6 +110,11 @@ def archive_of(request: Request) -> Archive:
 
 
 ArchiveDep = Annotated[Archive, Depends(archive_of)]
+
+
+def publication_desk(archive: Archive) -> PublicationDesk:
+    settings = archive.settings
+    return PublicationDesk.open(archive.sessions, settings.home, settings.signoff_levels)
 
 
 def csrf_token(request: Request) -> str:

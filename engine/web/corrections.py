@@ -35,6 +35,7 @@ from engine.outcomes import ApplicantKind
 from engine.store import kept_file
 from engine.web.common import (
     DOCX,
+    NOTICE,
     ArchiveDep,
     Viewer,
     ViewerDep,
@@ -45,7 +46,7 @@ from engine.web.common import (
     refuse,
     reveal_text,
 )
-from engine.web.review import NOTICE, Span, highlight
+from engine.web.review import Span, highlight
 
 router = APIRouter()
 

@@ -13,21 +13,21 @@ from sqlalchemy.orm import Session
 from engine.archive import Archive, document_detail
 from engine.codes import Attribute
 from engine.publication import ChangeKind, Channel, PublicationError
-from engine.publication_store import PublicationDesk
 from engine.register.audit import audit
 from engine.signoff import load_state
 from engine.store import kept_file
 from engine.web.common import (
+    NOTICE,
     ArchiveDep,
     Viewer,
     ViewerDep,
     form_day,
     page,
+    publication_desk,
     refuse,
     reveal_text,
     shown_hit,
 )
-from engine.web.review import NOTICE
 from indexer import QueryError, SearchQuery
 
 router = APIRouter()
@@ -101,11 +101,6 @@ def _detail(session: Session, archive: Archive, doc_id: int) -> dict[str, object
     if view is None:
         raise refuse(f"没有编号为 {doc_id} 的文件 (no such document)", 404)
     return view
-
-
-def publication_desk(archive: Archive) -> PublicationDesk:
-    settings = archive.settings
-    return PublicationDesk.open(archive.sessions, settings.home, settings.signoff_levels)
 
 
 def card_context(

@@ -42,6 +42,7 @@ from engine.publication_store import CatalogFormat
 from engine.store import kept_file
 from engine.web.common import (
     DOCX,
+    NOTICE,
     XLSX,
     ArchiveDep,
     Viewer,
@@ -52,10 +53,10 @@ from engine.web.common import (
     form_value,
     is_htmx,
     page,
+    publication_desk,
     refuse,
 )
-from engine.web.documents import card_context, document_page, publication_desk
-from engine.web.review import NOTICE
+from engine.web.documents import card_context, document_page
 
 router = APIRouter()
 

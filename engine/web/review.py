@@ -30,13 +30,22 @@ from engine.signoff import (
     review_view,
     sign_document,
 )
-from engine.web.common import ArchiveDep, Viewer, ViewerDep, is_htmx, page, refuse, reveal_text
+from engine.web.common import (
+    NOTICE,
+    ArchiveDep,
+    Viewer,
+    ViewerDep,
+    is_htmx,
+    page,
+    publication_desk,
+    refuse,
+    reveal_text,
+)
 from indexer import IndexLocked
 
 router = APIRouter()
 
 _Code = TypeVar("_Code", bound=StrEnum)
-NOTICE = "notice"  # the session key of a one-time message shown after a redirect
 
 
 # --- marking text (pure) ------------------------------------------------------------
@@ -300,6 +309,8 @@ def _answer(
         if view is None or document is None:
             raise refuse(f"没有编号为 {doc_id} 的文件 (no such document)", 404)
         readable = False if panel else reveal_text(session, viewer, document)
+    # Once decided 主动公开, the clerk sees the 20 working days running (条例第二十六条).
+    clock = publication_desk(archive).document_view(doc_id)["clock"]
     proposals: Sequence[Mapping[str, object]] = view["proposals"]  # type: ignore[assignment]
     proposal = proposals[-1] if proposals else {}
     text = str(document["text"] or "")
@@ -316,6 +327,7 @@ def _answer(
         "form": {"attribute": "", "reason": "", "note": "", **(form or {})},
         "errors": dict(errors or {}),
         "notice": notice,
+        "clock": clock,
     }
     template = "review_panel.html" if panel else "review.html"
     return page(request, template, context, viewer=viewer, status=status)
