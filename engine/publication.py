@@ -290,7 +290,8 @@ class IndexPattern:
     def format(self, org_code: str, year: int, seq: int) -> str:
         if self.needs_org_code and not org_code.strip():
             raise PublicationError(
-                "the 索引号 needs the office's 机构代码: fill in org_code in office.toml"
+                "编制索引号需要机构代码，请在 office.toml 中填写 org_code "
+                "(the 索引号 needs the office's 机构代码: fill in org_code in office.toml)"
             )
         return self.text.format(org_code=org_code.strip(), year=year, seq=seq)
 
@@ -356,7 +357,10 @@ def check_validity_change(
     document was formed, a second repeal, an amendment on or after the repeal.
     """
     if change.by == document:
-        raise PublicationError(f"document {document} cannot {change.kind.value} itself")
+        raise PublicationError(
+            f"文件不能{change.kind.label}其自身 (document {document} cannot be "
+            f"{change.kind.value} by itself)"
+        )
     if issue_date is not None and change.on < issue_date:
         raise PublicationError(
             f"{change.kind.label}日期{change.on}早于本件成文日期{issue_date} "

@@ -72,6 +72,12 @@ _FINAL_PROACTIVE = (
 EXPORT_ACTION = "catalog.export"  # the audit log's action for a catalog export
 
 
+def unknown_document(document_id: int) -> PublicationError:
+    return PublicationError(
+        f"档案中没有编号为 {document_id} 的文件 (no document {document_id} in the archive)"
+    )
+
+
 class CatalogFormat(StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
@@ -113,7 +119,7 @@ class PublicationDesk:
         def record(session: Session, seq: int) -> dict[str, object]:
             document = session.get(Document, document_id)
             if document is None:
-                raise PublicationError(f"no document {document_id} in the archive")
+                raise unknown_document(document_id)
             decisions = final_decisions(session, [document_id], self.required)[document_id]
             earlier = session.execute(
                 select(Publication.channel, Publication.published_on).where(
@@ -233,7 +239,7 @@ class PublicationDesk:
         with self.sessions() as session:
             document = session.get(Document, document_id)
             if document is None:
-                raise PublicationError(f"no document {document_id} in the archive")
+                raise unknown_document(document_id)
             publications = (
                 session.execute(
                     select(Publication)
@@ -311,7 +317,7 @@ class PublicationDesk:
             other = session.get(Document, by_document)
             for wanted, found in ((document_id, document), (by_document, other)):
                 if found is None:
-                    raise PublicationError(f"no document {wanted} in the archive")
+                    raise unknown_document(wanted)
             assert document is not None and other is not None
             check_validity_change(
                 document_id, document.issue_date, document.repealed_on, change, other.issue_date

@@ -308,6 +308,13 @@ def test_a_repeal_is_recorded_on_both_documents_pages(
     assert missing.status_code == 400
     assert "请填写废止或修改它的文件编号" in missing.text and "请填写生效日期" in missing.text
     day = date.today().isoformat()
+    nowhere = post_form(
+        clerk,
+        f"/documents/{old}/validity",
+        {"kind": "repealed", "by_document": "99999", "effective_on": day},
+        headers=HTMX,
+    )
+    assert nowhere.status_code == 400 and "档案中没有编号为 99999 的文件" in nowhere.text
     card = post_form(
         clerk,
         f"/documents/{old}/validity",

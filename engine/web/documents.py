@@ -115,7 +115,7 @@ def card_context(
     try:
         books = publication_desk(archive).document_view(doc_id)
     except PublicationError as error:
-        raise refuse(f"没有编号为 {doc_id} 的文件 ({error})", 404) from None
+        raise refuse(str(error), 404) from None
     return {
         "books": books,
         "channels": list(Channel),
