@@ -187,6 +187,36 @@ def test_a_long_list_shows_each_issuers_earliest_and_the_rest_on_request(
     assert "只看某某县财政局" in everything
 
 
+def test_documents_ticked_on_the_clock_are_published_together(
+    desk: Desk, tmp_path: Path, office: Path
+) -> None:
+    issued = issued_for(PublicationStatus.OVERDUE)
+    first = proactive(desk, tmp_path, 50, "关于做好防汛工作的通知", "某某县水利局", issued)
+    second = proactive(desk, tmp_path, 51, "关于加强水库安全管理的通知", "某某县水利局", issued)
+    today = date.today()
+    formed_today = proactive(desk, tmp_path, 52, "关于开展河湖清四乱的通知", "某某县水利局", today)
+    clerk = desk.client("clerk")
+    page = clerk.get("/publication?show=all").text
+    assert page.count(f'name="document" value="{first}"') == 2, "late, and in the full list"
+    yesterday = (today - timedelta(days=1)).isoformat()
+    data = {"channel": "gazette", "published_on": yesterday, "topic": "水利"}
+    # The first twice (late, and in the full list); the third formed after the day given.
+    ticked = [str(first), str(second), str(first), str(formed_today)]
+    response = post_form(clerk, "/publication/publish", {**data, "document": ticked})
+    assert response.status_code == 303
+    after = clerk.get("/publication?show=all").text
+    year = (today - timedelta(days=1)).year
+    assert f"已登记公开 2 件（政府公报 {yesterday}）" in after
+    assert f"000014349/{year}-00001、000014349/{year}-00002" in after
+    assert f"文件 {formed_today}：发布日期{yesterday}早于成文日期" in after
+    assert rows_of(after, "all") == ["关于开展河湖清四乱的通知"]
+    assert "已登记公开" not in clerk.get("/publication").text, "the notice is shown once"
+    nothing = post_form(clerk, "/publication/publish", data)
+    assert nothing.status_code == 400 and "请勾选文件" in nothing.text
+    refused = post_form(desk.client("admin"), "/publication/publish", {**data, "document": first})
+    assert refused.status_code == 403
+
+
 def test_the_nav_leads_to_the_publication_books_and_anonymous_goes_to_login(desk: Desk) -> None:
     assert 'href="/publication"' in desk.client("reviewer").get("/search").text
     for path in ("/publication", "/publication/catalog", "/publication/adjust",

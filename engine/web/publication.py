@@ -60,6 +60,7 @@ from engine.web.documents import card_context, document_page
 
 router = APIRouter()
 
+REFUSED = "refused"  # the session key of the documents a batch could not publish, and why
 GROUP_ROWS = 20  # of a 发文机关's documents on the clock page, unless it is picked
 ITEMS_SHOWN = 50  # of a figure's items on the page; the downloads carry them all
 PERIODS_BACK = 8  # quarters offered in the compliance report's picker
@@ -108,8 +109,49 @@ def dashboard(
         "due_soon": by_issuer(due_soon, limit),
         "pending": by_issuer(views, limit),
         "counts": {"overdue": len(overdue), "due_soon": len(due_soon), "all": len(views)},
+        "channels": list(Channel),
+        "today": date.today().isoformat(),
+        "notice": request.session.pop(NOTICE, None),
+        "refused": request.session.pop(REFUSED, []),
     }
     return page(request, "publication.html", context, viewer=viewer)
+
+
+@router.post("/publication/publish")
+def publish_batch(
+    request: Request,
+    archive: ArchiveDep,
+    viewer: ViewerDep,
+    document: Annotated[list[int] | None, Form()] = None,
+    channel: Annotated[str, Form()] = "",
+    published_on: Annotated[str, Form()] = "",
+    topic: Annotated[str, Form()] = "",
+) -> Response:
+    """Record that the documents ticked on the clock were published together (a portal
+    column updated, a 公报 issue out): each gets its 索引号; one refused does not stop
+    the others, and the page says which and why."""
+    _keeper(viewer)
+    errors: dict[str, str] = {}
+    chosen = form_value(channel, "channel", Channel, "请选择公开渠道", errors)
+    day = form_day(published_on, "published_on", errors)
+    if chosen is None or day is None or not document:
+        problem = "；".join(errors.values()) or "请勾选文件并填写公开渠道和发布日期"
+        raise refuse(problem, 400)
+    desk = publication_desk(archive)
+    published, refused = [], []
+    for doc_id in dict.fromkeys(document or ()):  # a document listed twice on the page is one
+        try:
+            view = desk.publish(doc_id, chosen, day, viewer.name, topic=topic)
+        except (PublicationError, OfficeError) as error:
+            refused.append(f"文件 {doc_id}：{error}")
+        else:
+            published.append(str(view["index_number"]))
+    if published:
+        request.session[NOTICE] = (
+            f"已登记公开 {len(published)} 件（{chosen.label} {day}）：{'、'.join(published)}"
+        )
+    request.session[REFUSED] = refused
+    return RedirectResponse("/publication", status_code=303)
 
 
 # --- a document's card: publish, validity ----------------------------------------------
