@@ -47,6 +47,14 @@ TEMPLATE = "guide/guide.docx"  # under templates/
 # What the guide cannot print without, beyond what every letter needs (office.toml's
 # own required fields): where and when to come, how to call and write, the portal.
 REQUIRED = ("office_address", "office_hours", "office_phone", "office_postcode", "website")
+# What the clerk is asked to fill in, in the office's words.
+REQUIRED_LABELS = {
+    "office_address": "办公地址",
+    "office_hours": "办公时间",
+    "office_phone": "联系电话",
+    "office_postcode": "邮政编码",
+    "website": "门户网站",
+}
 
 
 class GuideError(OfficeError):

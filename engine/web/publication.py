@@ -33,7 +33,7 @@ from engine.compliance import (
     report_docx,
 )
 from engine.compliance_store import compliance_report
-from engine.guide import missing_fields
+from engine.guide import REQUIRED_LABELS, missing_fields
 from engine.guide_store import GUIDES, issue_guide
 from engine.letters import TemplateError
 from engine.office import Office, OfficeError, load_office
@@ -457,6 +457,7 @@ def guide(request: Request, archive: ArchiveDep, viewer: ViewerDep) -> Response:
         "office": office,
         "problem": problem,
         "missing": missing_fields(office) if office else [],
+        "field_labels": REQUIRED_LABELS,
         "kept": [(path.name, date.fromtimestamp(path.stat().st_mtime)) for path in kept],
         "notice": request.session.pop(NOTICE, None),
     }
