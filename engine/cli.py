@@ -27,6 +27,7 @@ from engine.cli_ocr import ocr_command, read_filed_scans
 from engine.cli_publication import add_publication_commands
 from engine.cli_report import report_app
 from engine.cli_requests import request_app, templates_app
+from engine.cli_reread import reread_command
 from engine.cli_review import classify_command, review_app
 from engine.cli_rules import rules_app
 from engine.cli_users import audit_command, user_app
@@ -57,6 +58,7 @@ app.command("guide")(guide_command)
 app.command("compliance")(compliance_command)
 app.command("classify")(classify_command)
 app.command("ocr")(ocr_command)
+app.command("reread")(reread_command)
 add_publication_commands(app)
 
 

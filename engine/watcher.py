@@ -12,6 +12,10 @@ Scans (status needs_ocr) are read by OCR off this path: a thread hands them, one
 at a time, to a worker process: at start all that wait, then each scan this
 watcher files; it files each text as it arrives. Filing never waits for OCR; on
 stop, a scan being read is left for the next start.
+
+Documents waiting for conversion (legacy .doc/.wps) are read again by another
+thread, one at a time, whenever a LibreOffice is found that has not tried them:
+at start, and after an install or upgrade while running (engine.reread).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from engine.ocr import (
     run_queue,
 )
 from engine.pipeline import Arrival, Outcome, claim, new_claim_id, pending_claims
+from engine.reread import ConversionRetry
 from engine.watchrules import is_ignored
 
 log = logging.getLogger(__name__)
@@ -232,6 +237,10 @@ class Watcher:
         log.info("watching %s", inbox)
         ocr = threading.Thread(target=self._read_scans, args=(stop,), name="ocr", daemon=True)
         ocr.start()
+        conversions = threading.Thread(
+            target=ConversionRetry(self.archive).run, args=(stop,), name="reread", daemon=True
+        )
+        conversions.start()
         self.archive.pipeline.listeners.append(self._scan_filed)
         try:
             next_rescan = 0.0
@@ -253,6 +262,7 @@ class Watcher:
             self._ocr_workers.close()  # a scan half read is read again at the next start
             self._ocr_wanted.set()  # wakes the OCR thread to see the stop
             ocr.join()
+            conversions.join()  # it stops between documents
             observer.stop()
             observer.join(timeout=5)
             log.info("watcher stopped")
