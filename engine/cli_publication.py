@@ -1,4 +1,5 @@
-"""``gongkai publish``, ``publication list``, ``validity`` and ``catalog export``: 主动公开.
+"""``gongkai publish``, ``publication list``, ``validity``, ``catalog export`` and ``catalog
+import``: 主动公开.
 
 Publishing a document gives it its 索引号; the clock shows what is due and what
 is late (条例第二十六条: 20 working days); the catalog is the 政府信息公开目录.
@@ -12,8 +13,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from engine.catalog_import import read_catalog, summary
+from engine.catalog_import_store import ImportReport, import_catalog
 from engine.cli_requests import DEFAULT_USER, ByOption, parse_day
 from engine.cliutil import JsonOption, fail, open_archive, out, print_json
 from engine.office import OfficeError
@@ -150,6 +154,62 @@ def catalog_export(
         print_json({"path": str(output), "format": fmt.value, "entries": count})
     else:
         out.print(f"{count} entries written to {output}", highlight=False)
+
+
+@catalog_app.command("import")
+def catalog_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="The office's catalog: .xlsx or .csv (UTF-8, GB18030).",
+        ),
+    ],
+    channel: Annotated[Channel, typer.Option(help="Where its documents were published.")] = (
+        Channel.PORTAL
+    ),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be recorded; write nothing.")
+    ] = False,
+    by: ByOption = DEFAULT_USER,
+    as_json: JsonOption = False,
+) -> None:
+    """Record the publications of an existing 政府信息公开目录 (its 发布日期 and 索引号),
+    each row matched to its document by 发文字号 or title; exits non-zero if any row is
+    refused or matches no document."""
+    with _desk() as desk:
+        rows = read_catalog(file.read_bytes(), file.name)
+        report = import_catalog(desk, rows, channel, by, source=file.name, dry_run=dry_run)
+    if as_json:
+        print_json(report.view())
+    else:
+        _print_import(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_import(report: ImportReport) -> None:
+    table = Table("行", "结果", "id", "索引号", "发布日期")
+    table.add_column("信息名称 / 原因", overflow="fold")  # a reason is read whole
+    for item in report.rows:
+        row = item.row
+        colour = "red" if item.outcome.failed else "default"
+        said = item.reason or "\n".join([row.title or row.doc_number, *item.notes])
+        table.add_row(
+            str(row.line),
+            f"[{colour}]{item.outcome.label}[/]",
+            str(item.document_id or ""),
+            item.index_number,
+            str(row.published_on or ""),
+            escape(said),
+        )
+    out.print(table)
+    counts = ", ".join(
+        f"{count} {outcome}" for outcome, count in summary(report.rows).items() if count
+    )
+    dry = " (dry run: nothing written)" if report.dry_run else ""
+    out.print(f"{report.source}: {counts}{dry}", highlight=False)
 
 
 def add_publication_commands(app: typer.Typer) -> None:

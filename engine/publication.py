@@ -30,6 +30,7 @@ once the change is recorded and in effect.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -294,6 +295,51 @@ class IndexPattern:
                 "(the 索引号 needs the office's 机构代码: fill in org_code in office.toml)"
             )
         return self.text.format(org_code=org_code.strip(), year=year, seq=seq)
+
+    def parse(self, number: str, org_code: str | None = None) -> tuple[int, int] | None:
+        """The (year, seq) that :meth:`format` turns into ``number``; None if it does not
+        fit the pattern (``org_code``: and, when given, the office's 机构代码).
+
+        >>> IndexPattern(DEFAULT_INDEX_PATTERN).parse("000014349/2026-00012")
+        (2026, 12)
+        """
+        number = number.strip()
+        match = self._regex(None if org_code is None else org_code.strip()).fullmatch(number)
+        if match is None:
+            return None
+        year, seq = int(match["year"]), int(match["seq"])
+        code = match.groupdict().get("org_code") or (org_code or "").strip()
+        # The way back must give the same text: 2026-12 does not fit {seq:05d}.
+        if seq < 1 or self.text.format(org_code=code, year=year, seq=seq) != number:
+            return None
+        return year, seq
+
+    def claim(self, number: str, org_code: str) -> tuple[int, int]:
+        """:meth:`parse` for a 索引号 given from outside (a catalog import): its (year, seq),
+        or :class:`PublicationError` when it is not one of this office's numbers."""
+        found = self.parse(number, org_code)
+        if found is None:
+            example = self.format(org_code, _SAMPLE["year"], _SAMPLE["seq"])
+            raise PublicationError(
+                f"索引号{number.strip()}不符合本机关的编排规则（式样：{example}） "
+                f"(does not fit index_pattern {self.text!r} with org_code {org_code.strip()!r})"
+            )
+        return found
+
+    def _regex(self, org_code: str | None) -> re.Pattern[str]:
+        parts, seen = [], set()
+        for literal, name, _spec, _conversion in string.Formatter().parse(self.text):
+            parts.append(re.escape(literal))
+            if name is None:
+                continue
+            if name == "org_code" and org_code is not None:
+                parts.append(re.escape(org_code))
+            elif name in seen:
+                parts.append(f"(?P={name})")  # a placeholder used twice holds one value
+            else:
+                parts.append(f"(?P<{name}>.+?)" if name == "org_code" else rf"(?P<{name}>\d+)")
+                seen.add(name)
+        return re.compile("".join(parts))
 
 
 # --- 有效性 -------------------------------------------------------------------------

@@ -110,11 +110,18 @@ class PublicationDesk:
         *,
         url: str = "",
         topic: str = "",
+        index_number: str = "",
     ) -> dict[str, object]:
-        """Record a publication; the document's 索引号 (given now if it is the first) and clock."""
+        """Record a publication; the document's 索引号 (given now if it is the first) and clock.
+
+        ``index_number``: the 索引号 the document already carries elsewhere (a catalog
+        import), given instead of the next one if it fits the office's pattern and is
+        no other document's; a document already numbered keeps its number.
+        """
         office = load_office(self.home)
         pattern = IndexPattern(office.index_pattern)
-        year = published_on.year
+        claimed = pattern.claim(index_number, office.org_code) if index_number else None
+        year = claimed[0] if claimed else published_on.year
 
         def record(session: Session, seq: int) -> dict[str, object]:
             document = session.get(Document, document_id)
@@ -138,6 +145,9 @@ class PublicationDesk:
                 select(IndexNumber).where(IndexNumber.document_id == document_id)
             )
             if number is None:
+                if claimed:
+                    seq = claimed[1]
+                    _check_unclaimed(session, index_number, year, seq)
                 number = IndexNumber(
                     document_id=document_id,
                     number=pattern.format(office.org_code, year, seq),
@@ -550,6 +560,21 @@ def _xlsx_rows(entries: Sequence[CatalogEntry], first: int, date_style: str) -> 
 
 
 # --- reading the register ----------------------------------------------------------
+
+
+def _check_unclaimed(session: Session, number: str, year: int, seq: int) -> None:
+    """Refuse a 索引号 given from outside that is, or has the year and sequence of,
+    another document's: numbers are never given twice."""
+    holder = session.scalar(
+        select(IndexNumber.document_id).where(
+            (IndexNumber.number == number.strip())
+            | ((IndexNumber.year == year) & (IndexNumber.seq == seq))
+        )
+    )
+    if holder is not None:
+        raise PublicationError(
+            f"索引号{number.strip()}已编给文件{holder} (already the number of document {holder})"
+        )
 
 
 def _clock_view(start: ClockStart, clock: Standing) -> dict[str, object]:
