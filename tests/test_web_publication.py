@@ -15,7 +15,7 @@ from pathlib import Path
 import docx
 import lxml.html
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from engine.codes import Attribute, Reason
@@ -393,6 +393,56 @@ def test_the_catalog_downloads_open_with_every_entry_and_are_audited(
     assert len(list(csv.reader(io.StringIO(empty.content.decode("utf-8-sig"))))) == 1
     assert clerk.get("/publication/catalog/download?format=pdf").status_code == 400
     assert len(audit_actions(desk, "catalog.export")) == 3
+
+
+def test_an_existing_catalog_is_previewed_then_imported_with_its_index_numbers(
+    desk: Desk, tmp_path: Path, office: Path
+) -> None:
+    old = proactive(
+        desk, tmp_path, 60, "关于印发城区排水管理办法的通知", "某某县人民政府", date(2021, 3, 1)
+    )
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["索引号", "标题", "文号", "发布日期", "主题分类"])
+    sheet.append(["000014349/2021-00007", "关于印发城区排水管理办法的通知", "某政发〔2021〕60号",
+                  "2021年3月10日", "城乡建设"])  # fmt: skip
+    sheet.append(
+        ["000014349/2021-00008", "一份档案里没有的文件", "某政发〔2021〕99号", "2021-04-01"]
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    clerk = desk.client("clerk")
+    assert "导入已有目录" in clerk.get("/publication/catalog").text
+
+    def upload(preview: bool) -> str:
+        data = {"channel": "portal", **({"preview": "true"} if preview else {})}
+        files = {"upload": ("门户目录.xlsx", buffer.getvalue())}
+        response = post_form(clerk, "/publication/catalog/import", data, files=files)
+        assert response.status_code == 200, response.text
+        return response.text
+
+    previewed = upload(preview=True)
+    assert "预览，未写入" in previewed and "可登记 1 行" in previewed
+    assert "未找到对应文件 1 行" in previewed and "一份档案里没有的文件" in previewed
+    with desk.archive.sessions() as session:
+        assert session.scalars(select(IndexNumber)).all() == []
+    imported = upload(preview=False)
+    assert "已登记公开 1 行" in imported
+    card = clerk.get(f"/documents/{old}").text
+    assert "000014349/2021-00007" in card and "2021-03-10" in card
+    again = upload(preview=False)
+    assert "已登记公开 0 行" in again and "不予登记 1 行" in again
+    bad = post_form(
+        clerk, "/publication/catalog/import", {"channel": "portal"},
+        files={"upload": ("目录.xls", b"\xd0\xcf\x11\xe0 old excel")},
+    )  # fmt: skip
+    assert bad.status_code == 400 and "另存为 .xlsx 或 .csv" in bad.text
+    admin = post_form(
+        desk.client("admin"), "/publication/catalog/import", {"channel": "portal"},
+        files={"upload": ("门户目录.xlsx", buffer.getvalue())},
+    )  # fmt: skip
+    assert admin.status_code == 403
 
 
 # --- 动态调整 -------------------------------------------------------------------------------

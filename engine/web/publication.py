@@ -15,12 +15,14 @@ from datetime import date, timedelta
 from itertools import groupby
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from engine.adjust import AdjustError, SuggestionStatus
 from engine.adjust_store import AdjustDesk, UnknownSuggestion
 from engine.archive import Archive
+from engine.catalog_import import read_catalog
+from engine.catalog_import_store import import_catalog
 from engine.compliance import (
     REPLY_SECTION,
     TITLE,
@@ -262,7 +264,12 @@ def change_validity(
 def catalog(request: Request, archive: ArchiveDep, viewer: ViewerDep) -> Response:
     """The 政府信息公开目录: how many entries each year, and its downloads."""
     counts = publication_desk(archive).catalog_counts()
-    context = {"tab": "catalog", "counts": counts, "total": sum(counts.values())}
+    context = {
+        "tab": "catalog",
+        "counts": counts,
+        "total": sum(counts.values()),
+        "channels": list(Channel),
+    }
     return page(request, "publication_catalog.html", context, viewer=viewer)
 
 
@@ -278,6 +285,34 @@ def catalog_download(
     name = f"政府信息公开目录{f'（{year}年）' if year else ''}.{fmt.value}"
     media = XLSX if fmt is CatalogFormat.XLSX else "text/csv; charset=utf-8"
     return Response(data, media_type=media, headers=attachment(name))
+
+
+@router.post("/publication/catalog/import")
+def catalog_import(
+    request: Request,
+    archive: ArchiveDep,
+    viewer: ViewerDep,
+    upload: Annotated[UploadFile, File()],
+    channel: Annotated[str, Form()] = Channel.PORTAL.value,
+    preview: Annotated[bool, Form()] = False,
+) -> Response:
+    """An office's existing catalog (.xlsx/.csv): each row matched by 发文字号 or title and
+    recorded as published with its own 索引号 (``gongkai catalog import``); ``preview``
+    plans it and writes nothing."""
+    _keeper(viewer)
+    chosen = form_value(channel, "channel", Channel, "", {})
+    if chosen is None:
+        raise refuse("请选择公开渠道 (choose a channel)", 400)
+    name = upload.filename or "catalog"
+    try:
+        rows = read_catalog(upload.file.read(), name)
+        report = import_catalog(
+            publication_desk(archive), rows, chosen, viewer.name, source=name, dry_run=preview
+        )
+    except (PublicationError, OfficeError) as error:  # CatalogImportError among them
+        raise refuse(f"{name}：{error}", 400) from None
+    context = {"tab": "catalog", "report": report.view(), "channel": chosen}
+    return page(request, "publication_import.html", context, viewer=viewer)
 
 
 # --- 动态调整 ----------------------------------------------------------------------------
