@@ -145,7 +145,7 @@ def test_validity_from_the_history() -> None:
 @pytest.mark.parametrize(
     ("change", "repealed_on", "message"),
     [
-        (ValidityChange(ChangeKind.REPEALED, date(2026, 5, 1), 1), None, "cannot be repealed by itself"),
+        (ValidityChange(ChangeKind.REPEALED, date(2026, 5, 1), 1), None, "repealed by itself"),
         (ValidityChange(ChangeKind.AMENDED, date(2025, 1, 1), 2), None, "before document 1 was"),
         (ValidityChange(ChangeKind.AMENDED, date(2026, 3, 1), 2), None, "document 2 was formed"),
         (ValidityChange(ChangeKind.REPEALED, date(2026, 9, 1), 2), date(2026, 8, 1), "repealed"),
