@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from engine.archive import Archive, document_detail, document_view, files_under, list_documents
@@ -31,7 +31,7 @@ from engine.cli_reread import reread_command
 from engine.cli_review import classify_command, review_app
 from engine.cli_rules import rules_app
 from engine.cli_users import audit_command, user_app
-from engine.cliutil import JsonOption, err, fail, open_archive, out, print_json
+from engine.cliutil import JsonOption, err, fail, file_progress, open_archive, out, print_json
 from engine.codes import Attribute, Reason
 from engine.config import load_settings
 from engine.office import FILE_NAME as OFFICE_FILE
@@ -102,15 +102,7 @@ def ingest(
         except FileNotFoundError as error:
             raise fail(str(error)) from error
         search_index = archive.search_index()  # in step before, so the count below is ours
-        progress = Progress(
-            TextColumn("[bold]filing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            TextColumn("{task.description}"),
-            console=err,
-            transient=as_json,
-        )
+        progress = file_progress("filing", quiet=as_json)
         with progress:
             task = progress.add_task("", total=len(files))
 

@@ -12,9 +12,8 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from engine.cliutil import JsonOption, err, fail, open_archive, out, print_json
+from engine.cliutil import JsonOption, fail, file_progress, open_archive, out, print_json
 from engine.codes import DocumentStatus
 from engine.reread import RereadOutcome, UnknownDocuments, Verdict, pending, reread, summary
 
@@ -41,15 +40,7 @@ def reread_command(
             jobs = pending(archive, doc_ids or None, status)
         except UnknownDocuments as error:
             raise fail(str(error)) from error
-        progress = Progress(
-            TextColumn("[bold]reading"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            TextColumn("{task.description}"),
-            console=err,
-            transient=as_json,
-        )
+        progress = file_progress("reading", quiet=as_json)
         with progress:
             task = progress.add_task("", total=len(jobs))
 

@@ -9,12 +9,34 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from engine.archive import Archive
 from engine.config import load_settings
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
+
+
+def file_progress(verb: str, *, quiet: bool) -> Progress:
+    """The bar a batch over files shows on stderr: the verb, the count, the time left and
+    the file in hand; ``quiet`` (under --json): it goes away when done."""
+    return Progress(
+        TextColumn(f"[bold]{verb}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=quiet,
+    )
+
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON value to stdout.")]
 

@@ -37,15 +37,8 @@ from engine.review import ALL_LEVELS, Action, Level, Position
 from engine.review import SignOff as Signature
 from engine.signoff import load_state, sign
 from tests.builders import build_docx
+from tests.test_publication_store import OFFICE, TODAY
 
-OFFICE = """
-agency = "某某县人民政府办公室"
-letter_code = "某政办信公开"
-reconsideration_body = "某某市人民政府"
-court = "某某县人民法院"
-org_code = "000014349"
-"""
-TODAY = date(2026, 3, 20)
 HEADER = [
     "索引号",
     "信息名称",
