@@ -19,10 +19,12 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from engine.adjust_store import AdjustDesk
 from engine.classify import load_model
 from engine.config import Settings
 from engine.correction_store import CorrectionDesk
 from engine.pipeline import Arrival, Outcome, Pipeline, claim, new_claim_id
+from engine.publication_store import PublicationDesk
 from engine.register.audit import audit
 from engine.register.db import connect, migrate, session_factory
 from engine.register.models import AuditEvent, Document
@@ -81,6 +83,15 @@ class Archive:
     def corrections(self) -> CorrectionDesk:
         """更正 / 澄清 / 勘误: correction requests and correcting notices."""
         return CorrectionDesk(self.sessions, self.settings.home)
+
+    def publications(self) -> PublicationDesk:
+        """主动公开: publications, the 20-working-day clock, 有效性 and the catalog."""
+        settings = self.settings
+        return PublicationDesk.open(self.sessions, settings.home, settings.signoff_levels)
+
+    def adjustments(self) -> AdjustDesk:
+        """动态调整: suggestions found through the register and the search index."""
+        return AdjustDesk(self.sessions, self.search_index(), self.settings.signoff_levels)
 
     def __enter__(self) -> Archive:
         return self

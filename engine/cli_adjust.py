@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from engine.adjust import AdjustError, SuggestionStatus
-from engine.adjust_store import AdjustDesk
 from engine.archive import Archive
 from engine.cli_requests import DEFAULT_USER, ByOption, OptionalDay, parse_day
 from engine.cliutil import JsonOption, fail, open_archive, out, print_json
@@ -21,10 +20,6 @@ adjust_app = typer.Typer(
 )
 
 NoteOption = Annotated[str | None, typer.Option("--note", help="Why (required to reject).")]
-
-
-def _desk(archive: Archive) -> AdjustDesk:
-    return AdjustDesk(archive.sessions, archive.search_index(), archive.settings.signoff_levels)
 
 
 def _settings(archive: Archive, threshold: int | None, months: int | None) -> tuple[int, int]:
@@ -69,7 +64,7 @@ def adjust_list(
     day = parse_day(today, "--today") if today else date.today()
     with open_archive() as archive:
         threshold, process_months = _settings(archive, threshold, process_months)
-        desk = _desk(archive)
+        desk = archive.adjustments()
         desk.refresh(day, threshold=threshold, process_months=process_months, by=by)
         rows = desk.list()
     if as_json:
@@ -92,7 +87,7 @@ def _decide(
 ) -> None:
     with open_archive() as archive:
         try:
-            row = _desk(archive).decide(suggestion_id, status, by, note)
+            row = archive.adjustments().decide(suggestion_id, status, by, note)
         except AdjustError as error:
             raise fail(str(error)) from error
     if as_json:

@@ -34,9 +34,7 @@ catalog_app = typer.Typer(help="The 政府信息公开目录.", no_args_is_help=
 def _desk() -> Iterator[PublicationDesk]:
     with open_archive() as archive:
         try:
-            yield PublicationDesk.open(
-                archive.sessions, archive.settings.home, archive.settings.signoff_levels
-            )
+            yield archive.publications()
         except (PublicationError, OfficeError) as error:
             raise fail(str(error)) from error
 

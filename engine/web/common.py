@@ -24,7 +24,6 @@ from engine.archive import Archive
 from engine.codes import Attribute, Reason
 from engine.office import FILE_NAME as OFFICE_FILE
 from engine.office import OfficeError, load_office
-from engine.publication_store import PublicationDesk
 from engine.register.audit import audit
 from engine.review import Level
 from engine.user_store import find_account
@@ -110,11 +109,6 @@ def archive_of(request: Request) -> Archive:
 
 
 ArchiveDep = Annotated[Archive, Depends(archive_of)]
-
-
-def publication_desk(archive: Archive) -> PublicationDesk:
-    settings = archive.settings
-    return PublicationDesk.open(archive.sessions, settings.home, settings.signoff_levels)
 
 
 def csrf_token(request: Request) -> str:
@@ -266,6 +260,10 @@ STATUS_LABELS = {
 }
 
 
+# The class a deadline's standing is drawn in: a request's or a publication's clock.
+URGENCY = {"overdue": "overdue", "late": "overdue", "due_soon": "due-soon"}
+
+
 def _day(value: date | datetime | str | None) -> str:
     """A day, or a moment in the server's local time (the register keeps UTC)."""
     if value is None or value == "":
@@ -293,6 +291,7 @@ def make_environment() -> Environment:
     environment.filters["day"] = _day
     environment.filters["action"] = lambda action: ACTION_LABELS.get(action, action)
     environment.filters["status"] = lambda status: STATUS_LABELS.get(status, status)
+    environment.filters["urgency"] = lambda standing: URGENCY.get(standing, "")
     environment.globals["Attribute"] = Attribute
     environment.globals["Reason"] = Reason
     environment.globals["Level"] = Level

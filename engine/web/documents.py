@@ -23,7 +23,6 @@ from engine.web.common import (
     ViewerDep,
     form_day,
     page,
-    publication_desk,
     refuse,
     reveal_text,
     shown_hit,
@@ -113,7 +112,7 @@ def card_context(
 ) -> dict[str, object]:
     """What the publication card on a document's page draws."""
     try:
-        books = publication_desk(archive).document_view(doc_id)
+        books = archive.publications().document_view(doc_id)
     except PublicationError as error:
         raise refuse(str(error), 404) from None
     return {

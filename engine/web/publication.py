@@ -19,7 +19,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from engine.adjust import AdjustError, SuggestionStatus
-from engine.adjust_store import AdjustDesk, UnknownSuggestion
+from engine.adjust_store import UnknownSuggestion
 from engine.archive import Archive
 from engine.catalog_import import read_catalog
 from engine.catalog_import_store import import_catalog
@@ -55,7 +55,6 @@ from engine.web.common import (
     form_value,
     is_htmx,
     page,
-    publication_desk,
     refuse,
 )
 from engine.web.documents import card_context, document_page
@@ -97,7 +96,7 @@ def dashboard(
     """What is late and what is due within a week, by 发文机关; ``show=all``: every document
     still to publish; ``issuer``: one 发文机关's, every row (else a group shows its first
     rows: an archive of old documents not yet recorded as published has thousands)."""
-    views = publication_desk(archive).clock()
+    views = archive.publications().clock()
     if issuer:
         views = [view for view in views if view["issuer"] == issuer]
     limit = None if issuer else GROUP_ROWS
@@ -109,7 +108,7 @@ def dashboard(
         "issuer": issuer,
         "overdue": by_issuer(overdue, limit),
         "due_soon": by_issuer(due_soon, limit),
-        "pending": by_issuer(views, limit),
+        "pending": by_issuer(views, limit) if show == "all" else [],
         "counts": {"overdue": len(overdue), "due_soon": len(due_soon), "all": len(views)},
         "channels": list(Channel),
         "today": date.today().isoformat(),
@@ -139,7 +138,7 @@ def publish_batch(
     if chosen is None or day is None or not document:
         problem = "；".join(errors.values()) or "请勾选文件并填写公开渠道和发布日期"
         raise refuse(problem, 400)
-    desk = publication_desk(archive)
+    desk = archive.publications()
     published, refused = [], []
     for doc_id in dict.fromkeys(document or ()):  # a document listed twice on the page is one
         try:
@@ -206,7 +205,7 @@ def publish(
     if not errors:
         assert chosen is not None and day is not None
         try:
-            view = publication_desk(archive).publish(
+            view = archive.publications().publish(
                 doc_id, chosen, day, viewer.name, url=url, topic=topic
             )
         except (PublicationError, OfficeError) as error:
@@ -247,9 +246,7 @@ def change_validity(
     if not errors:
         assert chosen is not None and other is not None and day is not None
         try:
-            view = publication_desk(archive).change_validity(
-                doc_id, chosen, other, day, viewer.name
-            )
+            view = archive.publications().change_validity(doc_id, chosen, other, day, viewer.name)
         except PublicationError as error:
             errors["validity"] = str(error)
         else:
@@ -263,7 +260,7 @@ def change_validity(
 @router.get("/publication/catalog")
 def catalog(request: Request, archive: ArchiveDep, viewer: ViewerDep) -> Response:
     """The 政府信息公开目录: how many entries each year, and its downloads."""
-    counts = publication_desk(archive).catalog_counts()
+    counts = archive.publications().catalog_counts()
     context = {
         "tab": "catalog",
         "counts": counts,
@@ -281,7 +278,7 @@ def catalog_download(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> Response:
     """The catalog (or one year of it) as CSV or XLSX, for the portal; audited."""
-    data, _count = publication_desk(archive).catalog_file(fmt, year, viewer.name)
+    data, _count = archive.publications().catalog_file(fmt, year, viewer.name)
     name = f"政府信息公开目录{f'（{year}年）' if year else ''}.{fmt.value}"
     media = XLSX if fmt is CatalogFormat.XLSX else "text/csv; charset=utf-8"
     return Response(data, media_type=media, headers=attachment(name))
@@ -307,7 +304,7 @@ def catalog_import(
     try:
         rows = read_catalog(upload.file.read(), name)
         report = import_catalog(
-            publication_desk(archive), rows, chosen, viewer.name, source=name, dry_run=preview
+            archive.publications(), rows, chosen, viewer.name, source=name, dry_run=preview
         )
     except (PublicationError, OfficeError) as error:  # CatalogImportError among them
         raise refuse(f"{name}：{error}", 400) from None
@@ -318,17 +315,13 @@ def catalog_import(
 # --- 动态调整 ----------------------------------------------------------------------------
 
 
-def _adjust_desk(archive: Archive) -> AdjustDesk:
-    return AdjustDesk(archive.sessions, archive.search_index(), archive.settings.signoff_levels)
-
-
 @router.get("/publication/adjust")
 def suggestions(
     request: Request, archive: ArchiveDep, viewer: ViewerDep, status: str = "open"
 ) -> Response:
     """The 动态调整 suggestions (default: those awaiting a decision), oldest first."""
     chosen = None if status == "all" else form_value(status, "status", SuggestionStatus, "", {})
-    rows = _adjust_desk(archive).list(chosen)
+    rows = archive.adjustments().list(chosen)
     context = {
         "tab": "adjust",
         "rows": rows,
@@ -354,7 +347,7 @@ def refresh_suggestions(request: Request, archive: ArchiveDep, viewer: ViewerDep
     office = _office_settings(archive)
     if office is None:
         raise refuse("请先填写 office.toml（机关信息）", 409)
-    added = _adjust_desk(archive).refresh(
+    added = archive.adjustments().refresh(
         date.today(),
         threshold=office.adjust_threshold,
         process_months=office.adjust_process_months,
@@ -379,7 +372,7 @@ def decide_suggestion(
     if chosen not in (SuggestionStatus.ACCEPTED, SuggestionStatus.REJECTED):
         raise refuse("请选择采纳或不采纳 (accept or reject)", 400)
     try:
-        view = _adjust_desk(archive).decide(suggestion_id, chosen, viewer.name, note)
+        view = archive.adjustments().decide(suggestion_id, chosen, viewer.name, note)
     except UnknownSuggestion as error:
         raise refuse(str(error), 404) from None
     except AdjustError as error:

@@ -37,7 +37,6 @@ from engine.web.common import (
     ViewerDep,
     is_htmx,
     page,
-    publication_desk,
     refuse,
     reveal_text,
 )
@@ -310,7 +309,7 @@ def _answer(
             raise refuse(f"没有编号为 {doc_id} 的文件 (no such document)", 404)
         readable = False if panel else reveal_text(session, viewer, document)
     # Once decided 主动公开, the clerk sees the 20 working days running (条例第二十六条).
-    clock = publication_desk(archive).document_view(doc_id)["clock"]
+    clock = archive.publications().document_view(doc_id)["clock"]
     proposals: Sequence[Mapping[str, object]] = view["proposals"]  # type: ignore[assignment]
     proposal = proposals[-1] if proposals else {}
     text = str(document["text"] or "")
