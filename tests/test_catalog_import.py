@@ -7,7 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -32,11 +32,10 @@ from engine.codes import Attribute, Reason
 from engine.config import Settings
 from engine.publication import Channel, IndexPattern, PublicationError
 from engine.publication_store import CatalogFormat, PublicationDesk, catalog_csv
-from engine.register.models import AuditEvent, Document, IndexNumber, Publication
-from engine.review import ALL_LEVELS, Action, Level, Position
-from engine.review import SignOff as Signature
-from engine.signoff import load_state, sign
+from engine.register.models import AuditEvent, IndexNumber, Publication
+from engine.review import ALL_LEVELS, Position
 from tests.builders import build_docx
+from tests.decisions import decide
 from tests.test_publication_store import OFFICE, TODAY
 
 HEADER = [
@@ -70,23 +69,6 @@ def _docx(directory: Path, number: str | None, title: str, issued: date) -> Path
     return build_docx(directory / f"{title}.docx", lines)
 
 
-def _decide(archive: Archive, document_id: int, position: Position, day: date) -> None:
-    """Decided ``position`` on ``day``: every level confirms the classifier's proposal when
-    it is that position, else the approver overrides it (which counts for every level)."""
-    at = datetime(day.year, day.month, day.day, 4, tzinfo=UTC)
-    with archive.sessions.begin() as session:
-        document = session.get(Document, document_id)
-        assert document is not None
-        if load_state(session, document_id, ALL_LEVELS).current == position:
-            steps = [(level, Action.CONFIRM, None) for level in ALL_LEVELS]
-        else:
-            steps = [(Level.APPROVER, Action.OVERRIDE, "经审查")]
-        for level, action, note in steps:
-            sign(
-                session, document, Signature(level, "李强", at, action, position, note), ALL_LEVELS
-            )
-
-
 def _file(
     archive: Archive, directory: Path, documents: Sequence[tuple[str | None, str, date]]
 ) -> dict[str, int]:
@@ -96,7 +78,7 @@ def _file(
     filed = {}
     for (_, title, issued), document_id in zip(documents, ids, strict=True):
         assert document_id is not None
-        _decide(archive, document_id, PROACTIVE, issued)
+        decide(archive, document_id, PROACTIVE, issued)
         filed[title] = document_id
     return filed
 
@@ -118,7 +100,7 @@ def filed(archive: Archive, tmp_path: Path) -> dict[str, int]:
     filed = _file(archive, tmp_path / "docs", OLDER)
     [withheld] = (o.document_id for o in archive.ingest_files([_docx(tmp_path / "docs", *FUNDS)]))
     assert withheld is not None
-    _decide(archive, withheld, Position(Attribute.WITHHELD, Reason.PROCESS_INFO), FUNDS[2])
+    decide(archive, withheld, Position(Attribute.WITHHELD, Reason.PROCESS_INFO), FUNDS[2])
     return {**filed, FUNDS[1]: withheld}
 
 

@@ -30,6 +30,7 @@ from engine.review import ALL_LEVELS, Action, Level, Position
 from engine.review import SignOff as Signature
 from engine.signoff import sign
 from tests.conftest import invoke_json
+from tests.decisions import decide
 
 OFFICE = """
 agency = "某某县人民政府办公室"
@@ -62,19 +63,9 @@ def _file(archive: Archive, title: str, issued: date | None, **extra: object) ->
         return document.id
 
 
-def _decide(archive: Archive, document_id: int, position: Position, day: date) -> None:
-    """The approver decides (an override counts for every level below): final at once."""
-    at = datetime(day.year, day.month, day.day, 4, tzinfo=UTC)  # noon in Beijing
-    signature = Signature(Level.APPROVER, "李强", at, Action.OVERRIDE, position, "经审查")
-    with archive.sessions.begin() as session:
-        document = session.get(Document, document_id)
-        assert document is not None
-        sign(session, document, signature, ALL_LEVELS)
-
-
 def _proactive(archive: Archive, title: str, issued: date | None, **extra: object) -> int:
     document_id = _file(archive, title, issued, **extra)
-    _decide(archive, document_id, Position(Attribute.PROACTIVE), issued or date(2026, 3, 2))
+    decide(archive, document_id, Position(Attribute.PROACTIVE), issued or date(2026, 3, 2))
     return document_id
 
 
@@ -125,7 +116,7 @@ def test_a_refused_publication_writes_nothing_and_takes_no_number(
 ) -> None:
     done = _proactive(archive, "关于做好春季防火工作的通知", date(2026, 2, 10))
     withheld = _file(archive, "关于追加资金的请示", date(2026, 2, 10))
-    _decide(archive, withheld, Position(Attribute.WITHHELD, Reason.PROCESS_INFO), TODAY)
+    decide(archive, withheld, Position(Attribute.WITHHELD, Reason.PROCESS_INFO), TODAY)
     pending = _file(archive, "关于某事项的报告", date(2026, 2, 10))  # never signed
     desk.publish(done, Channel.PORTAL, date(2026, 3, 2), "王芳")
     refusals = [
@@ -169,8 +160,8 @@ def test_the_clock_shows_what_is_due_and_what_is_late_by_issuer(
     soon = _proactive(archive, "乙", date(2026, 2, 26), issuer="某某县人民政府")  # due 3-26
     later = _proactive(archive, "丙", date(2026, 3, 16), issuer="某某县财政局")  # due 4-13
     changed = _file(archive, "丁", date(2025, 6, 3))
-    _decide(archive, changed, Position(Attribute.WITHHELD, Reason.PROCESS_INFO), date(2025, 6, 5))
-    _decide(archive, changed, Position(Attribute.PROACTIVE), date(2026, 3, 9))  # due 4-7
+    decide(archive, changed, Position(Attribute.WITHHELD, Reason.PROCESS_INFO), date(2025, 6, 5))
+    decide(archive, changed, Position(Attribute.PROACTIVE), date(2026, 3, 9))  # due 4-7
     published = _proactive(archive, "戊", date(2026, 2, 10))
     desk.publish(published, Channel.PORTAL, date(2026, 3, 2), "王芳")
 

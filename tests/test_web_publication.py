@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import docx
@@ -28,12 +28,11 @@ from engine.publication import (
     standing,
 )
 from engine.register.models import AuditEvent, Document, IndexNumber, Suggestion
-from engine.review import Action, Level, Position
-from engine.review import SignOff as Signature
-from engine.signoff import load_state, sign
+from engine.review import Position
 from engine.users import Role
 from engine.web.publication import GROUP_ROWS
 from tests.builders import build_docx
+from tests.decisions import decide
 from tests.webdesk import USERS, Desk, csrf_of, file_documents, post_form
 
 OFFICE = """
@@ -83,26 +82,9 @@ def notice(directory: Path, number: int, title: str, issuer: str, issued: date) 
     )
 
 
-def decide(desk: Desk, document_id: int, position: Position, day: date | None = None) -> None:
-    """Every level signs ``position`` on ``day``: confirming the proposal when it is that
-    position, else the approver overrides it (which counts for every level below)."""
-    moment = datetime.combine(day or date.today(), datetime.min.time(), UTC) + timedelta(hours=4)
-    required = desk.archive.settings.signoff_levels
-    with desk.archive.sessions.begin() as session:
-        document = session.get(Document, document_id)
-        assert document is not None
-        if load_state(session, document_id, required).current == position:
-            steps = [(level, Action.CONFIRM, None) for level in required]
-        else:
-            steps = [(Level.APPROVER, Action.OVERRIDE, "经审查")]
-        for level, action, note in steps:
-            signature = Signature(level, SIGNERS[level], moment, action, position, note)
-            sign(session, document, signature, required)
-
-
 def proactive(desk: Desk, tmp_path: Path, number: int, title: str, issuer: str, day: date) -> int:
     (document_id,) = file_documents(desk.archive, notice(tmp_path, number, title, issuer, day))
-    decide(desk, document_id, Position(Attribute.PROACTIVE))
+    decide(desk.archive, document_id, Position(Attribute.PROACTIVE), date.today(), SIGNERS)
     return document_id
 
 
@@ -176,7 +158,7 @@ def test_a_long_list_shows_each_issuers_earliest_and_the_rest_on_request(
         for number in range(100, 100 + GROUP_ROWS + 2)
     ]
     for document_id in file_documents(desk.archive, *files):
-        decide(desk, document_id, Position(Attribute.PROACTIVE))
+        decide(desk.archive, document_id, Position(Attribute.PROACTIVE), date.today(), SIGNERS)
     clerk = desk.client("clerk")
     page = clerk.get("/publication").text
     assert len(rows_of(page, "overdue")) == GROUP_ROWS
@@ -460,7 +442,8 @@ def test_suggestions_are_found_accepted_and_rejected_at_the_desk(
         (document_id,) = file_documents(
             desk.archive, notice(tmp_path, number, title, "某某县住房和城乡建设局", long_ago)
         )
-        decide(desk, document_id, Position(Attribute.WITHHELD, Reason.PROCESS_INFO), long_ago)
+        withheld = Position(Attribute.WITHHELD, Reason.PROCESS_INFO)
+        decide(desk.archive, document_id, withheld, long_ago, SIGNERS)
         drafts.append(document_id)
     clerk = desk.client("clerk")
     assert "没有待处理的建议" in clerk.get("/publication/adjust").text
