@@ -33,6 +33,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -242,16 +244,23 @@ def _publication(
             "topic": topic, "recorded_at": now, "recorded_by": "bench"}  # fmt: skip
 
 
-def time_catalog(folder: Path, count: int, seed: int) -> None:
-    """The catalog of ``count`` documents, read and exported in each format."""
-    home = folder / "archive"
+@contextmanager
+def filled(
+    home: Path, fill: Callable[[Archive, int, random.Random], None], count: int, seed: int
+) -> Iterator[tuple[Archive, Path]]:
+    """An SQLite register under ``home`` filled in bulk by ``fill``, the time it took said."""
     settings = Settings(home, f"sqlite:///{home / 'gongkai.db'}", home / "inbox")
     with Archive.open(settings) as archive:
         started = time.perf_counter()
-        fill_register(archive, count, random.Random(seed))
-        filled = time.perf_counter()
-        print(f"register: {count:,} documents, seed {seed}")
-        print(f"SQLite register filled (bulk inserts): {filled - started:.3f} s")
+        fill(archive, count, random.Random(seed))
+        print(f"SQLite register filled (bulk inserts): {time.perf_counter() - started:.3f} s")
+        yield archive, home
+
+
+def time_catalog(folder: Path, count: int, seed: int) -> None:
+    """The catalog of ``count`` documents, read and exported in each format."""
+    print(f"register: {count:,} documents, seed {seed}")
+    with filled(folder / "archive", fill_register, count, seed) as (archive, home):
         desk = PublicationDesk.open(archive.sessions, home, ALL_LEVELS)
         begun = time.perf_counter()
         entries = desk.catalog()
@@ -273,14 +282,8 @@ def time_catalog(folder: Path, count: int, seed: int) -> None:
 
 def time_compliance(folder: Path, count: int, seed: int) -> None:
     """The report of the year: ``count`` documents and ``count`` requests."""
-    home = folder / "compliance"
-    settings = Settings(home, f"sqlite:///{home / 'gongkai.db'}", home / "inbox")
-    with Archive.open(settings) as archive:
-        started = time.perf_counter()
-        fill_year(archive, count, random.Random(seed))
-        filled = time.perf_counter()
-        print(f"register: {count:,} documents and {count:,} requests of {YEAR}, seed {seed}")
-        print(f"SQLite register filled (bulk inserts): {filled - started:.3f} s")
+    print(f"register: {count:,} documents and {count:,} requests of {YEAR}, seed {seed}")
+    with filled(folder / "compliance", fill_year, count, seed) as (archive, home):
         begun = time.perf_counter()
         report = compliance_report(
             archive.sessions, home, parse_period(str(YEAR)), ALL_LEVELS, date(YEAR + 1, 1, 20)
